@@ -1,0 +1,401 @@
+"""Invertible ARC augmentations: the dihedral group D4, colour permutation, pair shuffling, translation.
+
+Every augmentation is a pure kernel on one grid (``dihedral_grid``, ``permute_colors``,
+``translate_grid``) plus a thin step class whose ``make_params`` draws all randomness from the
+``torch.Generator`` it is handed, and whose ``apply`` applies one draw to every grid of a sample
+(a pair sample ``{"input", "output", ...}`` or a task sample ``{"train": [...], "test": [...]}``).
+
+What was applied is recorded in ``sample["aug"]``, a plain JSON-able dict whose keys are in the
+order the ops were applied::
+
+    {"dihedral": 3, "color_perm": [0, 4, 1, ...], "translate": {"offset": [2, 5], ...}}
+
+Applying the same op twice in a row composes it into one entry (dihedral via the group table,
+permutations by composition); applying it again after another op adds a key ``"<op>#<n>"``.
+:func:`invert` undoes the ops in reverse order and maps any grid, a model's prediction of any
+shape included, back to the original frame exactly.
+
+Dihedral numbering (the HRM/TRM one, reference/arc.md)::
+
+    0 identity     1 np.rot90(g, 1)   2 np.rot90(g, 2)   3 np.rot90(g, 3)
+    4 np.fliplr(g) 5 np.flipud(g)     6 g.T (transpose)   7 anti-transpose (np.rot90(g, 2).T)
+
+``np.rot90`` rotates counter-clockwise: the top row becomes the left column read bottom-up.
+Inverses are ``[0, 3, 2, 1, 4, 5, 6, 7]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+
+import numpy as np
+import torch
+
+from pipespec import Range
+
+from .errors import ArcError
+
+__all__ = [
+    "DIHEDRAL_INVERSE",
+    "DIHEDRAL_NAMES",
+    "ColorPermute",
+    "Dihedral",
+    "ShufflePairs",
+    "Translate",
+    "compose",
+    "dihedral_grid",
+    "inverse",
+    "invert",
+    "permute_colors",
+    "translate_grid",
+]
+
+DIHEDRAL_NAMES = (
+    "identity",
+    "rot90",
+    "rot180",
+    "rot270",
+    "fliplr",
+    "flipud",
+    "transpose",
+    "anti_transpose",
+)
+DIHEDRAL_INVERSE = (0, 3, 2, 1, 4, 5, 6, 7)
+
+_DIHEDRAL: tuple[Callable[[np.ndarray], np.ndarray], ...] = (
+    lambda g: g,
+    lambda g: np.rot90(g, 1),
+    lambda g: np.rot90(g, 2),
+    lambda g: np.rot90(g, 3),
+    np.fliplr,
+    np.flipud,
+    lambda g: g.T,
+    lambda g: np.rot90(g, 2).T,
+)
+
+
+def dihedral_grid(grid: np.ndarray, k: int) -> np.ndarray:
+    """Apply dihedral element ``k`` (0..7, numbered as in the module docstring) to a 2-D grid.
+
+    Returns a view when numpy can (no copy); treat the result as read-only.
+    """
+    if not 0 <= k < 8:
+        raise ArcError(f"dihedral element should be in 0..7. Got {k}.")
+    return _DIHEDRAL[k](grid)
+
+
+def _make_table() -> tuple[tuple[int, ...], ...]:
+    probe = np.arange(6).reshape(2, 3)
+    images = [dihedral_grid(probe, k) for k in range(8)]
+
+    def which(g: np.ndarray) -> int:
+        return next(k for k, im in enumerate(images) if im.shape == g.shape and (im == g).all())
+
+    return tuple(tuple(which(dihedral_grid(images[a], b)) for b in range(8)) for a in range(8))
+
+
+_COMPOSE = _make_table()
+
+
+def compose(a: int, b: int) -> int:
+    """The element equal to applying ``a`` first, then ``b``: ``D[b](D[a](g)) == D[compose(a, b)](g)``."""
+    return _COMPOSE[a][b]
+
+
+def inverse(k: int) -> int:
+    """The element that undoes ``k``: ``compose(k, inverse(k)) == 0``."""
+    return DIHEDRAL_INVERSE[k]
+
+
+def _lut(perm: np.ndarray | list[int]) -> np.ndarray:
+    """A 256-entry uint8 lookup table that maps colours 0..9 by ``perm`` and leaves 10..255 alone."""
+    lut = np.arange(256, dtype=np.uint8)
+    lut[:10] = perm
+    return lut
+
+
+def permute_colors(grid: np.ndarray, perm: np.ndarray | list[int]) -> np.ndarray:
+    """Map colour ``c`` to ``perm[c]`` (``perm``: a permutation of 0..9); values >= 10 are kept."""
+    return _lut(perm)[grid]
+
+
+def translate_grid(grid: np.ndarray, offset: tuple[int, int], size: tuple[int, int], pad_value: int):
+    """Place ``grid`` at ``offset`` (row, col) on a ``size`` canvas filled with ``pad_value``."""
+    h, w = grid.shape
+    dy, dx = offset
+    if dy < 0 or dx < 0 or dy + h > size[0] or dx + w > size[1]:
+        raise ArcError(
+            f"translate: a {h}x{w} grid at offset {tuple(offset)} does not fit a "
+            f"{size[0]}x{size[1]} canvas; use a larger size"
+        )
+    out = np.full(size, pad_value, dtype=grid.dtype)
+    out[dy : dy + h, dx : dx + w] = grid
+    return out
+
+
+def _untranslate(grid: np.ndarray, offset: list[int], pad_value: int) -> np.ndarray:
+    """Crop at ``offset`` and drop the trailing rows and columns that are padding only."""
+    g = grid[offset[0] :, offset[1] :]
+    not_pad = g != pad_value
+    rows = np.flatnonzero(not_pad.any(axis=1))
+    cols = np.flatnonzero(not_pad.any(axis=0))
+    h = int(rows[-1]) + 1 if rows.size else 0
+    w = int(cols[-1]) + 1 if cols.size else 0
+    return g[:h, :w]
+
+
+# ---------------------------------------------------------------- samples
+
+
+def _grids(sample: Mapping[str, Any]):
+    """Every grid of a pair or task sample (outputs that are None skipped)."""
+    if "train" in sample:
+        for pair in (*sample["train"], *sample["test"]):
+            yield pair["input"]
+            if pair.get("output") is not None:
+                yield pair["output"]
+    else:
+        yield sample["input"]
+        if sample.get("output") is not None:
+            yield sample["output"]
+
+
+def _map_pair(pair: Mapping[str, Any], fn: Callable[[np.ndarray], np.ndarray]) -> dict:
+    out = dict(pair)
+    out["input"] = fn(pair["input"])
+    if pair.get("output") is not None:
+        out["output"] = fn(pair["output"])
+    return out
+
+
+def _map_sample(sample: Mapping[str, Any], fn: Callable[[np.ndarray], np.ndarray]) -> dict:
+    """A new sample with ``fn`` applied to each of its grids (the input sample is not mutated)."""
+    if "train" in sample:
+        out = dict(sample)
+        out["train"] = [_map_pair(p, fn) for p in sample["train"]]
+        out["test"] = [_map_pair(p, fn) for p in sample["test"]]
+        return out
+    return _map_pair(sample, fn)
+
+
+def _op(key: str) -> str:
+    return key.split("#", 1)[0]
+
+
+def _record(aug: Mapping[str, Any] | None, op: str, value: Any) -> dict:
+    """``aug`` with ``op`` appended, composed into the last entry when that is the same op."""
+    aug = dict(aug or {})
+    last = next(reversed(aug), None)
+    if last is not None and _op(last) == op and op in _COMPOSERS:
+        aug[last] = _COMPOSERS[op](aug[last], value)
+        return aug
+    n = sum(1 for k in aug if _op(k) == op)
+    aug[op if n == 0 else f"{op}#{n}"] = value
+    return aug
+
+
+_COMPOSERS: dict[str, Callable[[Any, Any], Any]] = {
+    "dihedral": compose,
+    "color_perm": lambda first, then: [int(then[c]) for c in first],
+    "shuffle_pairs": lambda first, then: [int(first[i]) for i in then],
+}
+
+
+class _Step:
+    """Base of the augmentation steps: ``step(sample, generator) -> new sample``."""
+
+    op = ""
+
+    def __call__(self, sample: Mapping[str, Any], generator: torch.Generator | None = None) -> dict:
+        return self.apply(sample, self.make_params(sample, generator))
+
+    def make_params(self, sample: Mapping[str, Any], generator: torch.Generator | None) -> Any:
+        raise NotImplementedError
+
+    def apply(self, sample: Mapping[str, Any], params: Any) -> dict:
+        raise NotImplementedError
+
+
+class Dihedral(_Step):
+    """One of the 8 symmetries of the square (numbered as in reference/arc.md), random or fixed.
+
+    ``k=None`` draws k uniformly from 0..7 per sample; the same k is applied to every grid.
+    """
+
+    op = "dihedral"
+
+    def __init__(self, k: Annotated[int, Range(ge=0, le=7)] | None = None) -> None:
+        if k is not None and not 0 <= k < 8:
+            raise ArcError(f"dihedral k should be in 0..7 or None. Got {k}.")
+        self.k = k
+
+    def make_params(self, sample, generator) -> int:
+        if self.k is not None:
+            return self.k
+        return int(torch.randint(0, 8, (1,), generator=generator))
+
+    def apply(self, sample, params: int) -> dict:
+        fn = _DIHEDRAL[params]
+        out = _map_sample(sample, fn)
+        out["aug"] = _record(sample.get("aug"), "dihedral", params)
+        return out
+
+
+class ColorPermute(_Step):
+    """A random permutation of colours 1..9 (0 kept, ``keep_background``) or of all 10 colours.
+
+    Recorded as ``"color_perm": perm`` (10 ints, colour ``c`` became ``perm[c]``).
+    """
+
+    op = "color_perm"
+
+    def __init__(self, keep_background: bool = True) -> None:
+        self.keep_background = keep_background
+
+    def make_params(self, sample, generator) -> list[int]:
+        if self.keep_background:
+            return [0, *(torch.randperm(9, generator=generator) + 1).tolist()]
+        return torch.randperm(10, generator=generator).tolist()
+
+    def apply(self, sample, params: list[int]) -> dict:
+        lut = _lut(params)
+        out = _map_sample(sample, lut.__getitem__)
+        out["aug"] = _record(sample.get("aug"), "color_perm", [int(c) for c in params])
+        return out
+
+
+class ShufflePairs(_Step):
+    """Shuffle the order of a task's demonstration (train) pairs; test pairs keep their order.
+
+    Recorded as ``"shuffle_pairs": perm`` with ``new_train[i] = old_train[perm[i]]``.
+    Needs task samples (source view ``tasks``).
+    """
+
+    op = "shuffle_pairs"
+
+    def make_params(self, sample, generator) -> list[int]:
+        if "train" not in sample:
+            raise ArcError(
+                "shuffle_pairs needs task samples with 'train' pairs (source view: tasks); "
+                f"got a sample with keys {sorted(sample)}"
+            )
+        return torch.randperm(len(sample["train"]), generator=generator).tolist()
+
+    def apply(self, sample, params: list[int]) -> dict:
+        out = dict(sample)
+        out["train"] = [sample["train"][i] for i in params]
+        out["aug"] = _record(sample.get("aug"), "shuffle_pairs", [int(i) for i in params])
+        return out
+
+
+class Translate(_Step):
+    """Place every grid of a sample at one random (or fixed) offset on a ``size`` x ``size`` canvas.
+
+    The offset is drawn so that the largest grid of the sample fits. ``pad_value`` must not be a
+    colour (>= 10), so that :func:`invert` can find the grid's extent and undo it exactly.
+    Recorded as ``"translate": {"offset": [row, col], "size": [S, S], "pad_value": p}``.
+    """
+
+    op = "translate"
+
+    def __init__(
+        self,
+        size: Annotated[int, Range(ge=1, le=255)] = 30,
+        pad_value: Annotated[int, Range(ge=10, le=255)] = 10,
+        offset: tuple[int, int] | None = None,
+    ) -> None:
+        if not 10 <= pad_value <= 255:
+            raise ArcError(
+                f"translate pad_value should be in 10..255 (not a colour, so the inverse is "
+                f"exact). Got {pad_value}."
+            )
+        self.size = int(size)
+        self.pad_value = int(pad_value)
+        self.offset = None if offset is None else (int(offset[0]), int(offset[1]))
+
+    def make_params(self, sample, generator) -> list[int]:
+        shapes = np.array([g.shape for g in _grids(sample)])
+        h, w = shapes.max(axis=0)
+        if h > self.size or w > self.size:
+            raise ArcError(
+                f"translate: task {sample.get('task_id', '?')} has a {h}x{w} grid, larger than "
+                f"the {self.size}x{self.size} canvas; use a larger size"
+            )
+        if self.offset is not None:
+            return list(self.offset)
+        dy = int(torch.randint(0, self.size - h + 1, (1,), generator=generator))
+        dx = int(torch.randint(0, self.size - w + 1, (1,), generator=generator))
+        return [dy, dx]
+
+    def apply(self, sample, params: list[int]) -> dict:
+        size = (self.size, self.size)
+        out = _map_sample(sample, lambda g: translate_grid(g, params, size, self.pad_value))
+        record = {"offset": [int(params[0]), int(params[1])], "size": list(size)}
+        record["pad_value"] = self.pad_value
+        out["aug"] = _record(sample.get("aug"), "translate", record)
+        return out
+
+
+# ---------------------------------------------------------------- inverse
+
+
+def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
+    for key in reversed(list(aug)):
+        op, value = _op(key), aug[key]
+        if op == "dihedral":
+            grid = _DIHEDRAL[DIHEDRAL_INVERSE[int(value)]](grid)
+        elif op == "color_perm":
+            grid = _lut(np.argsort(np.asarray(value, dtype=np.int64)))[grid]
+        elif op == "translate":
+            grid = _untranslate(grid, value["offset"], value["pad_value"])
+        elif op == "shuffle_pairs":
+            continue
+        else:
+            raise ArcError(
+                f"cannot invert unknown augmentation {key!r}; known: dihedral, color_perm, "
+                "translate, shuffle_pairs"
+            )
+    return grid
+
+
+def _as_numpy_grid(grid: Any) -> np.ndarray:
+    if isinstance(grid, torch.Tensor):
+        grid = grid.detach().cpu().numpy()
+    g = np.asarray(grid)
+    if g.ndim != 2:
+        raise ArcError(f"invert expects a 2-D grid, got shape {g.shape}")
+    if g.dtype != np.uint8:
+        if g.size and (g.min() < 0 or g.max() > 255):
+            raise ArcError(f"invert expects values in 0..255, got {g.min()}..{g.max()}")
+        g = g.astype(np.uint8)
+    return g
+
+
+def invert(grid_or_sample: Any, aug: Mapping[str, Any] | None = None) -> Any:
+    """Map a grid (or every grid of a sample) back to the original frame by undoing ``aug``.
+
+    ``grid_or_sample`` may be a 2-D numpy array, torch tensor or nested list (a model's
+    prediction of any shape), or a pair/task sample dict, whose own ``aug`` is used when ``aug``
+    is None. Grids come back as contiguous uint8 numpy arrays (tensors as tensors); a sample
+    comes back with ``aug == {}`` and, for tasks, the demonstration pairs in their original order.
+    """
+    if isinstance(grid_or_sample, Mapping):
+        sample = grid_or_sample
+        aug = sample.get("aug", {}) if aug is None else aug
+        out = _map_sample(sample, lambda g: np.ascontiguousarray(_invert_grid(g, aug)))
+        if "train" in out:
+            for key in reversed(list(aug)):
+                if _op(key) == "shuffle_pairs":
+                    restored: list[Any] = [None] * len(out["train"])
+                    for new, old in enumerate(aug[key]):
+                        restored[old] = out["train"][new]
+                    out["train"] = restored
+        out["aug"] = {}
+        return out
+    if aug is None:
+        raise ArcError("invert(grid, aug) needs the aug dict that was applied to the grid")
+    result = np.ascontiguousarray(_invert_grid(_as_numpy_grid(grid_or_sample), aug))
+    if isinstance(grid_or_sample, torch.Tensor):
+        return torch.from_numpy(result).to(grid_or_sample.device)
+    return result

@@ -1,0 +1,1 @@
+"""linfit: closed-form regression baselines on torch tensors."""

@@ -1,0 +1,91 @@
+"""The seed tutorial's toy data: noisy sine and cubic curves, as tensors and as Datasets."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+import torch
+from torch.utils.data import Dataset
+
+from pipespec import Range
+
+__all__ = ["sine", "cubic", "SineDataset", "CubicDataset"]
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def sine(
+    n: int = 100,
+    noise: float = 0.1,
+    low: float = 0.0,
+    high: float = 1.0,
+    *,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x ~ U[low, high]`` (n points), ``t = sin(2 pi x) + noise * eps`` with ``eps ~ N(0, 1)``."""
+    if n < 1:
+        raise ValueError(f"n should be at least 1. Got {n}.")
+    if noise < 0:
+        raise ValueError(f"noise should be non-negative. Got {noise}.")
+    if not high > low:
+        raise ValueError(f"high should be greater than low. Got low={low}, high={high}.")
+    g = _generator(seed)
+    x = low + (high - low) * torch.rand(n, generator=g, dtype=dtype)
+    t = torch.sin(2 * math.pi * x) + noise * torch.randn(n, generator=g, dtype=dtype)
+    return x, t
+
+
+def cubic(
+    n: int = 100, noise: float = 0.1, *, seed: int = 0, dtype: torch.dtype = torch.float64
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x = linspace(-1, 1, n)``, ``y = x**3 + noise * eps`` with ``eps ~ N(0, 1)``."""
+    if n < 1:
+        raise ValueError(f"n should be at least 1. Got {n}.")
+    if noise < 0:
+        raise ValueError(f"noise should be non-negative. Got {noise}.")
+    x = torch.linspace(-1, 1, n, dtype=dtype)
+    y = x**3 + noise * torch.randn(n, generator=_generator(seed), dtype=dtype)
+    return x, y
+
+
+class _PointDataset(Dataset):
+    """One sample per point: ``{"x": scalar tensor, "y": scalar tensor, "index": int}``."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x.float(), y.float()
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, index: int) -> dict:
+        return {"x": self.x[index], "y": self.y[index], "index": index}
+
+
+class SineDataset(_PointDataset):
+    """Noisy sine: t = sin(2 pi x) + noise * eps, x ~ U[low, high]."""
+
+    def __init__(
+        self,
+        n: Annotated[int, Range(ge=1)] = 100,
+        noise: Annotated[float, Range(ge=0)] = 0.1,
+        low: float = 0.0,
+        high: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(*sine(n, noise, low, high, seed=seed))
+
+
+class CubicDataset(_PointDataset):
+    """Noisy cubic: y = x^3 + noise * eps on x = linspace(-1, 1, n)."""
+
+    def __init__(
+        self,
+        n: Annotated[int, Range(ge=1)] = 100,
+        noise: Annotated[float, Range(ge=0)] = 0.1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(*cubic(n, noise, seed=seed))

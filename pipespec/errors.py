@@ -1,0 +1,42 @@
+"""The errors pipespec raises; every one is a :class:`PipespecError`."""
+
+from __future__ import annotations
+
+__all__ = ["PipespecError", "SpecError", "RegistryError"]
+
+
+class PipespecError(Exception):
+    """Base class of every error pipespec raises on purpose."""
+
+
+class RegistryError(PipespecError):
+    """A component name is unknown or registered twice, or a plug-in failed to load."""
+
+
+class SpecError(PipespecError):
+    """A spec is invalid. The message names the file, line, spec path, what was found and expected."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.reason = message
+        self.file = file
+        self.path = path
+        self.line = line
+        self.column = column
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.file or "<spec>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        inner = f"{self.path}: " if self.path else ""
+        return f"{where}: {inner}{self.reason}"
