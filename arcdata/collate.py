@@ -1,0 +1,275 @@
+"""Pad ARC grids into batch tensors with masks and shapes, and undo it exactly.
+
+:class:`ArcPad` (collate ``arc_pad``) turns pair samples into::
+
+    input, output              (B, S, S) tensors of ``dtype``; each grid at the top-left corner
+    input_mask, output_mask    (B, S, S) bool, True on the grid's own cells
+    input_shape, output_shape  (B, 2) int64 (rows, cols); a missing output has shape (0, 0)
+    task_id, index, pair_index, kind, aug   lists, one entry per sample
+    layout                     {"size": S, "pad_value": p, "eos": bool, "offset": 0 or 2}
+
+:class:`ArcTasksPad` (collate ``arc_tasks``) turns task samples into the same keys prefixed
+``train_`` and ``test_`` with a pair dimension, ``(B, P, S, S)``, ``(B, P, 2)``, padded to the
+batch's largest pair count, plus ``train_pair_mask``/``test_pair_mask`` (B, P) bool.
+
+``size=None`` uses the batch's largest grid side. Without ``eos`` colours are stored as is and
+padding is ``pad_value`` (default 10, not a colour). With ``eos=True`` (the HRM/TRM token layout)
+the tokens are PAD=0, EOS=1 and colour c -> c + 2; a grid of h x w gets EOS in row h over columns
+0..w-1 and in column w over rows 0..h-1 (each only when inside the canvas; the corner (h, w)
+stays PAD), so a model's output size can be read back as the first row / column holding a
+token < 2 (see :func:`decode_eos`).
+
+The canvas is allocated once per batch; each grid is copied with one slice assignment and the
+masks and EOS borders are computed with broadcasting, never per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import torch
+
+from pipespec import Range
+
+from .errors import ArcError
+
+__all__ = ["ArcPad", "ArcTasksPad", "arc_pad", "arc_tasks", "decode_eos", "uncollate"]
+
+Dtype = Literal["uint8", "int16", "int32", "int64"]
+PAD, EOS, COLOUR_OFFSET = 0, 1, 2
+
+
+def _pad_grids(
+    grids: Sequence[np.ndarray | None],
+    size: int | None,
+    pad_value: int,
+    dtype: str,
+    eos: bool,
+    what: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Canvas (N, S, S), mask (N, S, S) bool, shapes (N, 2) int64 and S for a list of grids."""
+    n = len(grids)
+    shapes = np.zeros((n, 2), dtype=np.int64)
+    for i, g in enumerate(grids):
+        if g is not None:
+            shapes[i] = g.shape
+    big = int(shapes.max()) if n else 0
+    s = max(big, 1) if size is None else size
+    if big > s:
+        i = int(np.argmax(shapes.max(axis=1)))
+        h, w = shapes[i]
+        raise ArcError(
+            f"arc collate: {what} {i} is {h}x{w}, larger than the {s}x{s} canvas; "
+            "raise size or use size: null (the batch's largest grid)"
+        )
+    fill = PAD if eos else pad_value
+    canvas = np.full((n, s, s), fill, dtype=dtype)
+    if eos:
+        for i, g in enumerate(grids):
+            if g is not None:
+                h, w = g.shape
+                np.add(g, COLOUR_OFFSET, out=canvas[i, :h, :w], casting="unsafe")
+    else:
+        for i, g in enumerate(grids):
+            if g is not None:
+                h, w = g.shape
+                canvas[i, :h, :w] = g
+    ar = np.arange(s)
+    h = shapes[:, 0, None, None]
+    w = shapes[:, 1, None, None]
+    in_rows = ar[None, :, None] < h
+    in_cols = ar[None, None, :] < w
+    mask = in_rows & in_cols
+    if eos:
+        border = ((ar[None, :, None] == h) & in_cols) | (in_rows & (ar[None, None, :] == w))
+        canvas[border] = EOS
+    return canvas, mask, shapes, s
+
+
+def _check_dtype(dtype: str) -> str:
+    if dtype not in ("uint8", "int16", "int32", "int64"):
+        raise ArcError(f"arc collate dtype should be uint8, int16, int32 or int64. Got {dtype!r}.")
+    return dtype
+
+
+class ArcPad:
+    """Pad pair samples to (B, S, S) tensors with bool masks and (B, 2) shapes (see module doc)."""
+
+    def __init__(
+        self,
+        size: Annotated[int, Range(ge=1, le=255)] | None = 30,
+        pad_value: Annotated[int, Range(ge=0, le=255)] = 10,
+        dtype: Dtype = "uint8",
+        eos: bool = False,
+    ) -> None:
+        self.size = size
+        self.pad_value = int(pad_value)
+        self.dtype = _check_dtype(dtype)
+        self.eos = bool(eos)
+
+    def __call__(self, samples: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        if not samples:
+            raise ArcError("arc_pad: cannot collate an empty list of samples")
+        if "input" not in samples[0]:
+            raise ArcError(
+                "arc_pad expects pair samples with an 'input' grid (source view: pairs); "
+                f"got keys {sorted(samples[0])}; use the arc_tasks collate for task samples"
+            )
+        grids: list[np.ndarray | None] = [s["input"] for s in samples]
+        grids += [s.get("output") for s in samples]
+        canvas, mask, shapes, s = _pad_grids(
+            grids, self.size, self.pad_value, self.dtype, self.eos, "grid"
+        )
+        b = len(samples)
+        t = torch.from_numpy(canvas)
+        m = torch.from_numpy(mask)
+        sh = torch.from_numpy(shapes)
+        return {
+            "input": t[:b],
+            "output": t[b:],
+            "input_mask": m[:b],
+            "output_mask": m[b:],
+            "input_shape": sh[:b],
+            "output_shape": sh[b:],
+            "task_id": [x.get("task_id") for x in samples],
+            "index": [x.get("index") for x in samples],
+            "pair_index": [x.get("pair_index") for x in samples],
+            "kind": [x.get("kind") for x in samples],
+            "aug": [x.get("aug", {}) for x in samples],
+            "layout": self._layout(s),
+        }
+
+    def _layout(self, s: int) -> dict[str, Any]:
+        return {
+            "size": s,
+            "pad_value": PAD if self.eos else self.pad_value,
+            "eos": self.eos,
+            "offset": COLOUR_OFFSET if self.eos else 0,
+        }
+
+
+class ArcTasksPad(ArcPad):
+    """Pad task samples to (B, P, S, S) per split, with a (B, P) pair mask (see module doc)."""
+
+    def __call__(self, samples: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        if not samples:
+            raise ArcError("arc_tasks: cannot collate an empty list of samples")
+        if "train" not in samples[0]:
+            raise ArcError(
+                "arc_tasks expects task samples with 'train' and 'test' pairs (source view: "
+                f"tasks); got keys {sorted(samples[0])}; use the arc_pad collate for pair samples"
+            )
+        b = len(samples)
+        counts = {k: [len(x[k]) for x in samples] for k in ("train", "test")}
+        p = {k: max(max(c), 1) for k, c in counts.items()}
+        grids: list[np.ndarray | None] = []
+        for k in ("train", "test"):
+            for side in ("input", "output"):
+                for x in samples:
+                    pairs = x[k]
+                    grids += [pr.get(side) for pr in pairs]
+                    grids += [None] * (p[k] - len(pairs))
+        canvas, mask, shapes, s = _pad_grids(
+            grids, self.size, self.pad_value, self.dtype, self.eos, "grid"
+        )
+        t, m, sh = torch.from_numpy(canvas), torch.from_numpy(mask), torch.from_numpy(shapes)
+        out: dict[str, Any] = {}
+        start = 0
+        for k in ("train", "test"):
+            for side in ("input", "output"):
+                stop = start + b * p[k]
+                out[f"{k}_{side}"] = t[start:stop].view(b, p[k], s, s)
+                out[f"{k}_{side}_mask"] = m[start:stop].view(b, p[k], s, s)
+                out[f"{k}_{side}_shape"] = sh[start:stop].view(b, p[k], 2)
+                start = stop
+            c = torch.tensor(counts[k])
+            out[f"{k}_pair_mask"] = torch.arange(p[k])[None, :] < c[:, None]
+        out["task_id"] = [x.get("task_id") for x in samples]
+        out["index"] = [x.get("index") for x in samples]
+        out["aug"] = [x.get("aug", {}) for x in samples]
+        out["layout"] = self._layout(s)
+        return out
+
+
+arc_pad = ArcPad
+arc_tasks = ArcTasksPad
+
+
+def decode_eos(canvas: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Read a grid back from one (S, S) EOS-layout canvas (e.g. a model's output tokens).
+
+    Width = the first column of row 0 holding a token < 2 (PAD or EOS), else S; height = the
+    first row of column 0 holding one, else S; colours = tokens - 2. Tokens > 11 inside that
+    rectangle are an error.
+    """
+    c = canvas.detach().cpu().numpy() if isinstance(canvas, torch.Tensor) else np.asarray(canvas)
+    if c.ndim != 2:
+        raise ArcError(f"decode_eos expects one (S, S) canvas, got shape {c.shape}")
+    stop_cols = np.flatnonzero(c[0] < COLOUR_OFFSET)
+    stop_rows = np.flatnonzero(c[:, 0] < COLOUR_OFFSET)
+    w = int(stop_cols[0]) if stop_cols.size else c.shape[1]
+    h = int(stop_rows[0]) if stop_rows.size else c.shape[0]
+    g = c[:h, :w].astype(np.int64) - COLOUR_OFFSET
+    if g.size and (g.min() < 0 or g.max() > 9):
+        raise ArcError(f"decode_eos: the {h}x{w} grid holds tokens outside 2..11")
+    return g.astype(np.uint8)
+
+
+def _crop(canvas: np.ndarray, shape: np.ndarray, offset: int) -> np.ndarray | None:
+    h, w = int(shape[0]), int(shape[1])
+    if h == 0 or w == 0:
+        return None
+    g = canvas[:h, :w]
+    if offset:
+        g = g.astype(np.int64) - offset
+    return np.ascontiguousarray(g, dtype=np.uint8)
+
+
+def _np(t: Any) -> np.ndarray:
+    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+
+
+def uncollate(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The samples an ``arc_pad`` or ``arc_tasks`` batch was made from, grids cropped exactly.
+
+    Grids come back as uint8 numpy arrays; an output of shape (0, 0) comes back as None.
+    """
+    offset = int(batch.get("layout", {}).get("offset", 0))
+    if "train_input" in batch:
+        out = []
+        arrays = {k: _np(v) for k, v in batch.items() if isinstance(v, torch.Tensor)}
+        for i in range(len(batch["task_id"])):
+            sample: dict[str, Any] = {}
+            for k in ("train", "test"):
+                n = int(arrays[f"{k}_pair_mask"][i].sum())
+                sample[k] = [
+                    {
+                        side: _crop(
+                            arrays[f"{k}_{side}"][i, j], arrays[f"{k}_{side}_shape"][i, j], offset
+                        )
+                        for side in ("input", "output")
+                    }
+                    for j in range(n)
+                ]
+            sample["task_id"] = batch["task_id"][i]
+            sample["index"] = batch["index"][i]
+            sample["aug"] = batch["aug"][i]
+            out.append(sample)
+        return out
+    if "input" not in batch or "input_shape" not in batch:
+        raise ArcError(
+            "uncollate expects a batch from arc_pad or arc_tasks (keys input/input_shape or "
+            f"train_input/...); got keys {sorted(batch)}"
+        )
+    inp, outp = _np(batch["input"]), _np(batch["output"])
+    ish, osh = _np(batch["input_shape"]), _np(batch["output_shape"])
+    samples = []
+    for i in range(len(inp)):
+        sample = {"input": _crop(inp[i], ish[i], offset), "output": _crop(outp[i], osh[i], offset)}
+        for key in ("task_id", "pair_index", "kind", "index", "aug"):
+            if key in batch:
+                sample[key] = batch[key][i]
+        samples.append(sample)
+    return samples
