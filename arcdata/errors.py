@@ -10,7 +10,17 @@ class ArcError(Exception):
 
 
 class ArcFormatError(ArcError):
-    """A file or folder is not in any ARC layout, or cannot be read."""
+    """A file or folder is not in any ARC layout, or cannot be read.
+
+    ``reason`` is the message without the file name; ``io`` is True when the file could not be
+    read at all (missing, permissions), as opposed to read but not being ARC JSON.
+    """
+
+    def __init__(self, reason: str, *, file: str | None = None, io: bool = False) -> None:
+        self.reason = reason
+        self.file = file
+        self.io = io
+        super().__init__(f"{file}: {reason}" if file else reason)
 
 
 class ArcValidationError(ArcError):
