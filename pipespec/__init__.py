@@ -1,11 +1,33 @@
-"""pipespec: declarative, reproducible torch data pipelines."""
+"""pipespec: declarative, reproducible torch data pipelines.
+
+``load`` a YAML/JSON spec (or a dict) into a validated :class:`Spec`, then ``build_dataset`` or
+``build_loader``. Components (sources, steps, collates) come from plug-ins registered through the
+``pipespec.plugins`` entry-point group.
+"""
 
 from __future__ import annotations
 
-from .errors import PipespecError, RegistryError, SpecError
-from .params import Range
-from .registry import registry
-
 __version__ = "0.1.0"
 
-__all__ = ["PipespecError", "Range", "RegistryError", "SpecError", "__version__", "registry"]
+from .build import PipelineDataset, PipelineLoader, build_dataset, build_loader  # noqa: E402
+from .errors import PipespecError, RegistryError, SpecError  # noqa: E402
+from .params import Range  # noqa: E402
+from .registry import registry  # noqa: E402
+from .seeding import sample_generator  # noqa: E402
+from .spec import Spec, load  # noqa: E402
+
+__all__ = [
+    "PipelineDataset",
+    "PipelineLoader",
+    "PipespecError",
+    "Range",
+    "RegistryError",
+    "Spec",
+    "SpecError",
+    "__version__",
+    "build_dataset",
+    "build_loader",
+    "load",
+    "registry",
+    "sample_generator",
+]

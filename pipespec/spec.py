@@ -1,0 +1,455 @@
+"""The spec: parse, validate against the schema and the registry, resolve defaults, freeze.
+
+``load`` turns a YAML/JSON file or a dict into a frozen :class:`Spec` in which every component has
+all its params (defaults filled in); ``Spec.to_dict()`` writes it back, so
+``load(spec.to_dict()) == spec``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .errors import RegistryError, SpecError
+from .registry import Component as Registered
+from .registry import registry
+from .yamlsource import Document, PathKey, read_document
+
+__all__ = [
+    "Component",
+    "LoaderOptions",
+    "OneOf",
+    "RandomApply",
+    "Sequence",
+    "SomeOf",
+    "Spec",
+    "StepNode",
+    "load",
+    "pipeline_schema",
+]
+
+VERSIONS = (1,)
+COMPOSITIONS = ("one_of", "some_of", "random_apply")
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Component:
+    """A registered component with its resolved params."""
+
+    kind: str
+    name: str
+    params: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {self.name: _thaw(self.params)}
+
+
+@dataclass(frozen=True)
+class Sequence:
+    steps: tuple[StepNode, ...]
+
+    def to_dict(self) -> list:
+        return [s.to_dict() for s in self.steps]
+
+
+@dataclass(frozen=True)
+class OneOf:
+    steps: tuple[StepNode, ...]
+    weights: tuple[float, ...] | None = None
+
+    def to_dict(self) -> dict:
+        weights = list(self.weights) if self.weights is not None else None
+        return {"one_of": {"steps": [s.to_dict() for s in self.steps], "weights": weights}}
+
+
+@dataclass(frozen=True)
+class SomeOf:
+    steps: tuple[StepNode, ...]
+    n: tuple[int, int]
+
+    def to_dict(self) -> dict:
+        return {"some_of": {"steps": [s.to_dict() for s in self.steps], "n": list(self.n)}}
+
+
+@dataclass(frozen=True)
+class RandomApply:
+    steps: tuple[StepNode, ...]
+    p: float = 0.5
+
+    def to_dict(self) -> dict:
+        return {"random_apply": {"p": self.p, "steps": [s.to_dict() for s in self.steps]}}
+
+
+StepNode = Component | Sequence | OneOf | SomeOf | RandomApply
+
+
+@dataclass(frozen=True)
+class LoaderOptions:
+    """DataLoader options a spec may set."""
+
+    batch_size: int = 32
+    shuffle: bool = False
+    num_workers: int = 0
+    pin_memory: bool = False
+    drop_last: bool = False
+    persistent_workers: bool = False
+    prefetch_factor: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated pipeline with every default filled in. Equality ignores where it came from."""
+
+    source: Component
+    steps: tuple[StepNode, ...] = ()
+    collate: Component = Component("collate", "default", MappingProxyType({}))
+    batch_steps: tuple[Component, ...] = ()
+    seed: int = 0
+    device: str = "cpu"
+    loader: LoaderOptions = LoaderOptions()
+    name: str | None = None
+    version: int = 1
+    file: str | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved spec as plain JSON data (what ``pipespec show`` prints)."""
+        out: dict[str, Any] = {"pipespec": self.version}
+        if self.name is not None:
+            out["name"] = self.name
+        out |= {
+            "seed": self.seed,
+            "source": self.source.to_dict(),
+            "steps": [s.to_dict() for s in self.steps],
+            "collate": self.collate.to_dict(),
+            "batch_steps": [s.to_dict() for s in self.batch_steps],
+            "device": self.device,
+            "loader": self.loader.to_dict(),
+        }
+        return out
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the resolved spec and the package version: names a pipeline."""
+        from . import __version__
+
+        text = json.dumps([self.to_dict(), __version__], sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@cache
+def pipeline_schema() -> dict[str, Any]:
+    """The structural JSON Schema of a spec (schemas/pipeline.schema.json)."""
+    return json.loads(files("schemas").joinpath("pipeline.schema.json").read_text("utf-8"))
+
+
+@cache
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json))
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return {
+        int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping"
+    }.get(type(value), type(value).__name__)
+
+
+_EXPECT = {
+    "integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
+    "array": "a list", "object": "a mapping", "null": "null",
+}
+
+
+def _expected(schema: Mapping[str, Any]) -> str:
+    """Plain words for what a (param) schema accepts."""
+    if "enum" in schema:
+        return "one of " + ", ".join(_describe(v) for v in schema["enum"])
+    if "anyOf" in schema:
+        return " or ".join(_expected(s) for s in schema["anyOf"])
+    t = schema.get("type")
+    if isinstance(t, list):
+        return " or ".join(_EXPECT.get(x, x) for x in t)
+    if t == "array" and "prefixItems" in schema:
+        inner = ", ".join(_expected(s) for s in schema["prefixItems"])
+        return f"a list of {len(schema['prefixItems'])} ([{inner}])"
+    if t == "array" and "items" in schema:
+        return f"a list of ({_expected(schema['items'])})"
+    words = _EXPECT.get(t, "any value") if t else "any value"
+    bounds = [
+        f"{op} {schema[k]}"
+        for k, op in (("minimum", ">="), ("maximum", "<="), ("exclusiveMinimum", ">"),
+                      ("exclusiveMaximum", "<"))
+        if k in schema
+    ]
+    return words + (f" {' and '.join(bounds)}" if bounds else "")
+
+
+def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str]:
+    """(relative path, message) for a jsonschema error, in found/expected words."""
+    path = tuple(err.absolute_path)
+    inst = err.instance
+    v = err.validator
+    if v == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
+        names = ", ".join(repr(e) for e in extra)
+        return path, f"unknown key {names} in {what}; expected one of: {', '.join(allowed) or 'none'}"
+    if v == "required":
+        return path, f"missing required {err.message.split(' is a')[0]} in {what}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return path, f"found {_describe(inst)}, expected {_expected(err.schema)}"
+    return path, f"found {_type_name(inst)} {_describe(inst)}, expected {_expected(err.schema)}"
+
+
+class _Resolver:
+    """Walks the spec data, checks names and params against the registry, builds the nodes."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def fail(self, message: str, path: PathKey) -> SpecError:
+        return self.doc.error(message, path)
+
+    def component(self, kind: str, value: Any, path: PathKey) -> Component:
+        if isinstance(value, str):
+            name, params, ppath = value, {}, path
+        elif isinstance(value, dict) and len(value) == 1:
+            name, params = next(iter(value.items()))
+            ppath = (*path, name)
+            if params is None:
+                params = {}
+            if not isinstance(params, dict):
+                raise self.fail(
+                    f"params of {kind} {name!r}: found {_type_name(params)} {_describe(params)}, "
+                    f"expected a mapping of param names to values (or nothing)",
+                    ppath,
+                )
+        else:
+            found = f"a mapping with {len(value)} keys" if isinstance(value, dict) else _type_name(value)
+            raise self.fail(
+                f"found {found}, expected a {kind}: a name or a one-key mapping {{name: params}}",
+                path,
+            )
+        try:
+            reg: Registered = registry.get(kind, name)
+        except RegistryError as err:
+            raise self.fail(str(err), path) from None
+        validator = _validator(json.dumps(reg.schema, sort_keys=True))
+        errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
+        if errors:
+            sub, msg = _schema_error_message(errors[0], f"params of {kind} {name!r}")
+            raise self.fail(msg, (*ppath, *sub))
+        return Component(kind, name, _freeze(reg.defaults | params))
+
+    def steps(self, value: Any, path: PathKey, *, batch: bool = False) -> tuple[StepNode, ...]:
+        if not isinstance(value, list):
+            raise self.fail(f"found {_type_name(value)}, expected a list of steps", path)
+        return tuple(self.step(v, (*path, i), batch=batch) for i, v in enumerate(value))
+
+    def step(self, value: Any, path: PathKey, *, batch: bool = False) -> StepNode:
+        if isinstance(value, list):
+            return Sequence(self.steps(value, path, batch=batch))
+        if isinstance(value, dict) and len(value) == 1:
+            key, body = next(iter(value.items()))
+            if key in COMPOSITIONS:
+                if batch:
+                    raise self.fail(
+                        f"{key!r} is a per-sample composition; batch_steps take components only",
+                        path,
+                    )
+                return getattr(self, key)(body, (*path, key))
+        comp = self.component("step", value, path)
+        if batch and not registry.get("step", comp.name).batch:
+            raise self.fail(
+                f"step {comp.name!r} works on single samples only; it cannot be a batch step",
+                path,
+            )
+        return comp
+
+    def _body(self, body: Any, path: PathKey, allowed: tuple[str, ...]) -> tuple[dict, PathKey]:
+        """The composition's mapping form and the path of its steps (list shorthand allowed)."""
+        if isinstance(body, list):
+            return {"steps": body}, path
+        if not isinstance(body, dict):
+            raise self.fail(
+                f"found {_type_name(body)}, expected a list of steps or a mapping with "
+                f"{', '.join(allowed)}",
+                path,
+            )
+        unknown = sorted(set(body) - set(allowed))
+        if unknown:
+            raise self.fail(
+                f"unknown key {', '.join(map(repr, unknown))}; expected one of: {', '.join(allowed)}",
+                path,
+            )
+        if "steps" not in body:
+            raise self.fail("missing `steps:` (the list of steps to choose from)", path)
+        if not isinstance(body["steps"], list) or not body["steps"]:
+            raise self.fail("`steps:` must be a non-empty list of steps", (*path, "steps"))
+        return body, (*path, "steps")
+
+    def one_of(self, body: Any, path: PathKey) -> OneOf:
+        body, steps_path = self._body(body, path, ("steps", "weights"))
+        steps = self.steps(body["steps"], steps_path)
+        weights = body.get("weights")
+        if weights is not None:
+            wpath = (*path, "weights")
+            ok = isinstance(weights, list) and all(
+                isinstance(w, int | float) and not isinstance(w, bool) and w >= 0 for w in weights
+            )
+            if not ok:
+                raise self.fail(
+                    f"found {_describe(weights)}, expected a list of non-negative numbers", wpath
+                )
+            if len(weights) != len(steps):
+                raise self.fail(
+                    f"found {len(weights)} weights for {len(steps)} steps; give one weight per step",
+                    wpath,
+                )
+            if sum(weights) <= 0:
+                raise self.fail("weights sum to 0; at least one must be positive", wpath)
+            weights = tuple(float(w) for w in weights)
+        return OneOf(steps, weights)
+
+    def some_of(self, body: Any, path: PathKey) -> SomeOf:
+        body, steps_path = self._body(body, path, ("steps", "n"))
+        steps = self.steps(body["steps"], steps_path)
+        n = body.get("n", [0, len(steps)])
+        if isinstance(n, int) and not isinstance(n, bool):
+            n = [n, n]
+        ok = (
+            isinstance(n, list)
+            and len(n) == 2
+            and all(isinstance(k, int) and not isinstance(k, bool) for k in n)
+            and 0 <= n[0] <= n[1] <= len(steps)
+        )
+        if not ok:
+            raise self.fail(
+                f"found {_describe(n)}, expected an integer or [min, max] with "
+                f"0 <= min <= max <= {len(steps)} (the number of steps)",
+                (*path, "n"),
+            )
+        return SomeOf(steps, (n[0], n[1]))
+
+    def random_apply(self, body: Any, path: PathKey) -> RandomApply:
+        body, steps_path = self._body(body, path, ("p", "steps"))
+        p = body.get("p", 0.5)
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise self.fail(f"found {_describe(p)}, expected a probability in [0, 1]", (*path, "p"))
+        return RandomApply(self.steps(body["steps"], steps_path), float(p))
+
+
+def _check_top(doc: Document) -> None:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error(
+            f"the spec is {_type_name(data)}, expected a mapping with at least `source:` "
+            "(e.g. `source: sine`)"
+        )
+    version = data.get("pipespec", 1)
+    if version not in VERSIONS or isinstance(version, bool):
+        raise doc.error(
+            f"unknown pipespec version {_describe(version)}; this pipespec reads versions "
+            f"{', '.join(map(str, VERSIONS))}",
+            ("pipespec",),
+        )
+    if "source" not in data:
+        raise doc.error("missing `source:`; a spec needs a source, e.g. `source: {sine: {n: 100}}`")
+    structural = {k: v for k, v in data.items() if k not in ("source", "steps", "collate", "batch_steps")}
+    schema = dict(pipeline_schema())
+    schema["required"] = []
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    errors = sorted(validator.iter_errors(structural), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = errors[0].absolute_path
+        path, msg = _schema_error_message(errors[0], f"`{where[0]}`" if where else "the spec")
+        raise doc.error(msg, path)
+
+
+def _resolve(doc: Document) -> Spec:
+    _check_top(doc)
+    data = doc.data
+    r = _Resolver(doc)
+    source = r.component("source", data["source"], ("source",))
+    steps = r.steps(data.get("steps") or [], ("steps",))
+    collate = r.component("collate", data.get("collate", "default"), ("collate",))
+    batch_steps = r.steps(data.get("batch_steps") or [], ("batch_steps",), batch=True)
+    flat: list[Component] = []
+    for s in batch_steps:  # nested lists in batch_steps are plain sequences: flatten them
+        stack = [s]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, Sequence):
+                stack[:0] = list(node.steps)
+            else:
+                flat.append(node)  # type: ignore[arg-type]
+    return Spec(
+        source=source,
+        steps=steps,
+        collate=collate,
+        batch_steps=tuple(flat),
+        seed=data.get("seed", 0),
+        device=data.get("device", "cpu"),
+        loader=LoaderOptions(**(data.get("loader") or {})),
+        name=data.get("name"),
+        version=data.get("pipespec", 1),
+        file=doc.file,
+    )
+
+
+def load(spec: str | Path | Mapping[str, Any] | Spec) -> Spec:
+    """Load and validate a spec from a YAML/JSON path or a dict. Raises SpecError."""
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, Mapping):
+        doc = Document(json.loads(json.dumps(spec, default=_no_json)), file=None)
+    elif isinstance(spec, str | Path):
+        doc = read_document(spec)
+    else:
+        raise SpecError(
+            f"found {type(spec).__name__}, expected a path to a spec file, a dict or a Spec"
+        )
+    return _resolve(doc)
+
+
+def _no_json(value: Any) -> Any:
+    raise SpecError(
+        f"found a {type(value).__name__} in the spec dict; specs hold only JSON data "
+        "(mappings, lists, strings, numbers, booleans, null)"
+    )
