@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from pipespec import Range
 
-__all__ = ["sine", "cubic", "SineDataset", "CubicDataset"]
+__all__ = ["CubicDataset", "SineDataset", "cubic", "sine"]
 
 
 def _generator(seed: int) -> torch.Generator:

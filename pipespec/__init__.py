@@ -9,12 +9,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .build import PipelineDataset, PipelineLoader, build_dataset, build_loader  # noqa: E402
-from .errors import PipespecError, RegistryError, SpecError  # noqa: E402
-from .params import Range  # noqa: E402
-from .registry import registry  # noqa: E402
-from .seeding import sample_generator  # noqa: E402
-from .spec import Spec, load  # noqa: E402
+from .build import PipelineDataset, PipelineLoader, build_dataset, build_loader
+from .errors import PipespecError, RegistryError, SpecError
+from .params import Range
+from .registry import registry
+from .seeding import sample_generator
+from .spec import Spec, load
 
 __all__ = [
     "PipelineDataset",

@@ -21,7 +21,7 @@ from .seeding import batch_generator, epoch_generator, sample_generator
 from .spec import Component, OneOf, RandomApply, Sequence, SomeOf, Spec, StepNode, load
 from .yamlsource import PathKey, format_path
 
-__all__ = ["PipelineDataset", "PipelineLoader", "EpochSampler", "build_dataset", "build_loader"]
+__all__ = ["EpochSampler", "PipelineDataset", "PipelineLoader", "build_dataset", "build_loader"]
 
 
 def _construct(spec: Spec, comp: Component, path: PathKey) -> Any:
@@ -205,7 +205,5 @@ def build_loader(spec: str | Path | Mapping[str, Any] | Spec) -> PipelineLoader:
         )
     dataset = build_dataset(spec)
     collate = _construct(spec, spec.collate, ("collate",))
-    batch_steps = [
-        _construct(spec, c, ("batch_steps", i)) for i, c in enumerate(spec.batch_steps)
-    ]
+    batch_steps = [_construct(spec, c, ("batch_steps", i)) for i, c in enumerate(spec.batch_steps)]
     return PipelineLoader(dataset, spec=spec, collate_fn=collate, batch_steps=batch_steps)

@@ -155,9 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="every registered component and its params").set_defaults(
         func=_cmd_list
     )
-    sub.add_parser("schema", help="the full JSON Schema with all installed components").set_defaults(
-        func=_cmd_schema
-    )
+    sub.add_parser(
+        "schema", help="the full JSON Schema with all installed components"
+    ).set_defaults(func=_cmd_schema)
     v = sub.add_parser("preview", help="draw one batch to a PNG")
     v.add_argument("spec", metavar="SPEC")
     v.add_argument("-o", "--output", required=True, help="PNG file to write")

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["Step", "SequenceStep", "OneOfStep", "SomeOfStep", "RandomApplyStep"]
+__all__ = ["OneOfStep", "RandomApplyStep", "SequenceStep", "SomeOfStep", "Step"]
 
 Step = Callable[[dict[str, Any], torch.Generator], dict[str, Any]]
 
@@ -32,7 +32,11 @@ class OneOfStep:
 
     def __init__(self, steps: Sequence[Step], weights: Sequence[float] | None = None) -> None:
         self.steps = tuple(steps)
-        w = torch.ones(len(self.steps)) if weights is None else torch.tensor(weights, dtype=torch.float)
+        w = (
+            torch.ones(len(self.steps))
+            if weights is None
+            else torch.tensor(weights, dtype=torch.float)
+        )
         self.cumulative = (w / w.sum()).cumsum(0)
 
     def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["PipespecError", "SpecError", "RegistryError"]
+__all__ = ["PipespecError", "RegistryError", "SpecError"]
 
 
 class PipespecError(Exception):

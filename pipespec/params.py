@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-__all__ = ["Range", "signature_schema", "signature_defaults"]
+__all__ = ["Range", "signature_defaults", "signature_schema"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,12 @@ class Range:
     lt: float | None = None
 
     def schema(self) -> dict[str, float]:
-        keys = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+        keys = {
+            "ge": "minimum",
+            "le": "maximum",
+            "gt": "exclusiveMinimum",
+            "lt": "exclusiveMaximum",
+        }
         return {keys[k]: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
@@ -134,7 +139,9 @@ def signature_schema(factory: Callable[..., Any]) -> dict[str, Any]:
 def signature_defaults(factory: Callable[..., Any]) -> dict[str, Any]:
     """The defaults of ``factory``'s keyword parameters, as JSON values."""
     params, _ = _params(factory)
-    return {p.name: _jsonable(p.default) for p in params if p.default is not inspect.Parameter.empty}
+    return {
+        p.name: _jsonable(p.default) for p in params if p.default is not inspect.Parameter.empty
+    }
 
 
 def _jsonable(value: Any) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 from .errors import RegistryError
 from .params import signature_defaults, signature_schema
 
-__all__ = ["Component", "Registry", "Renderer", "KINDS", "registry"]
+__all__ = ["KINDS", "Component", "Registry", "Renderer", "registry"]
 
 KINDS = ("source", "step", "collate")
 ENTRY_POINT_GROUP = "pipespec.plugins"
@@ -122,7 +122,9 @@ class Registry:
                 except RegistryError:
                     raise
                 except Exception as err:  # a broken plug-in must not hide the others' names
-                    raise RegistryError(f"plug-in {ep.name!r} ({ep.value}) failed to load: {err}") from err
+                    raise RegistryError(
+                        f"plug-in {ep.name!r} ({ep.value}) failed to load: {err}"
+                    ) from err
             self._current_plugin = "pipespec"
 
     def get(self, kind: str, name: str) -> Component:

@@ -36,10 +36,15 @@ def full_schema() -> dict[str, Any]:
     schema = copy.deepcopy(pipeline_schema())
     defs = schema["$defs"]
     defs["source"] = {"description": "Where samples come from.", **_choices("source")}
-    defs["collate"] = {"description": "How samples become a batch.", "default": "default",
-                       **_choices("collate")}
-    defs["batch_step"] = {"description": "A step that works on whole batches.",
-                          **_choices("step", batch_only=True)}
+    defs["collate"] = {
+        "description": "How samples become a batch.",
+        "default": "default",
+        **_choices("collate"),
+    }
+    defs["batch_step"] = {
+        "description": "A step that works on whole batches.",
+        **_choices("step", batch_only=True),
+    }
     step = defs["step"]
     step["anyOf"] = [s for s in step["anyOf"] if s.get("$ref") != "#/$defs/component"]
     step["anyOf"].append({"$ref": "#/$defs/registered_step"})

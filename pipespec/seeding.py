@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["derive_seed", "sample_generator", "batch_generator", "epoch_generator"]
+__all__ = ["batch_generator", "derive_seed", "epoch_generator", "sample_generator"]
 
 _MASK = (1 << 64) - 1
 # Stream tags keep the per-sample, per-batch and shuffling streams apart.

@@ -186,13 +186,22 @@ def _type_name(value: Any) -> str:
     if value is None:
         return "null"
     return {
-        int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping"
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
     }.get(type(value), type(value).__name__)
 
 
 _EXPECT = {
-    "integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
-    "array": "a list", "object": "a mapping", "null": "null",
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
 }
 
 
@@ -213,8 +222,12 @@ def _expected(schema: Mapping[str, Any]) -> str:
     words = _EXPECT.get(t, "any value") if t else "any value"
     bounds = [
         f"{op} {schema[k]}"
-        for k, op in (("minimum", ">="), ("maximum", "<="), ("exclusiveMinimum", ">"),
-                      ("exclusiveMaximum", "<"))
+        for k, op in (
+            ("minimum", ">="),
+            ("maximum", "<="),
+            ("exclusiveMinimum", ">"),
+            ("exclusiveMaximum", "<"),
+        )
         if k in schema
     ]
     return words + (f" {' and '.join(bounds)}" if bounds else "")
@@ -229,7 +242,10 @@ def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str]:
         allowed = sorted(err.schema.get("properties", {}))
         extra = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
         names = ", ".join(repr(e) for e in extra)
-        return path, f"unknown key {names} in {what}; expected one of: {', '.join(allowed) or 'none'}"
+        return (
+            path,
+            f"unknown key {names} in {what}; expected one of: {', '.join(allowed) or 'none'}",
+        )
     if v == "required":
         return path, f"missing required {err.message.split(' is a')[0]} in {what}"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -261,7 +277,11 @@ class _Resolver:
                     ppath,
                 )
         else:
-            found = f"a mapping with {len(value)} keys" if isinstance(value, dict) else _type_name(value)
+            found = (
+                f"a mapping with {len(value)} keys"
+                if isinstance(value, dict)
+                else _type_name(value)
+            )
             raise self.fail(
                 f"found {found}, expected a {kind}: a name or a one-key mapping {{name: params}}",
                 path,
@@ -391,7 +411,9 @@ def _check_top(doc: Document) -> None:
         )
     if "source" not in data:
         raise doc.error("missing `source:`; a spec needs a source, e.g. `source: {sine: {n: 100}}`")
-    structural = {k: v for k, v in data.items() if k not in ("source", "steps", "collate", "batch_steps")}
+    structural = {
+        k: v for k, v in data.items() if k not in ("source", "steps", "collate", "batch_steps")
+    }
     schema = dict(pipeline_schema())
     schema["required"] = []
     validator = _validator(json.dumps(schema, sort_keys=True))

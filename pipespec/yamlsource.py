@@ -10,7 +10,7 @@ import yaml
 
 from .errors import SpecError
 
-__all__ = ["Document", "read_document", "format_path"]
+__all__ = ["Document", "format_path", "read_document"]
 
 PathKey = tuple[str | int, ...]
 
@@ -65,7 +65,9 @@ def _parse(text: str, file: str | None) -> Document:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise SpecError("the file is empty; expected a mapping with at least `source:`", file=file)
+            raise SpecError(
+                "the file is empty; expected a mapping with at least `source:`", file=file
+            )
         _walk(node, (), doc.marks, doc)
         doc.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
@@ -104,7 +106,9 @@ def read_document(source: str | Path) -> Document:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise SpecError(f"not UTF-8 text (byte {err.start}); save the spec as UTF-8", file=file) from None
+        raise SpecError(
+            f"not UTF-8 text (byte {err.start}); save the spec as UTF-8", file=file
+        ) from None
     if not text.strip():
         raise SpecError("the file is empty; expected a mapping with at least `source:`", file=file)
     return _parse(text, file)
