@@ -1,0 +1,430 @@
+"""CIFAR-10 and CIFAR-100 read from torchvision's on-disk layouts, without trusting pickle.
+
+Layouts read (``root`` is the folder that holds them, as for torchvision; the batches folder
+itself is accepted too):
+
+- ``cifar-10-batches-py/``: ``data_batch_1`` .. ``data_batch_5``, ``test_batch``, ``batches.meta``
+- ``cifar-100-python/``: ``train``, ``test``, ``meta``
+- ``cifar-10-batches-bin/``: ``data_batch_1.bin`` .. ``data_batch_5.bin``, ``test_batch.bin``
+  (records of 1 label byte + 3072 pixel bytes)
+- ``cifar-100-binary/``: ``train.bin``, ``test.bin`` (records of coarse byte + fine byte + 3072)
+
+The python layout is pickle, which can run arbitrary code. Files are read with a restricted
+unpickler that admits only the globals the published files contain (numpy's array
+reconstructor, ``numpy.ndarray`` and the uint8 ``numpy.dtype``); anything else raises
+:class:`CifarError` naming the file and the refused global before it can run.
+
+Images are decoded once, at construction, into one uint8 tensor (N, 3, 32, 32); a sample is
+``{"image": uint8 (3, 32, 32), "label": int, "index": int}`` (CIFAR-100 adds ``coarse_label``).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ._fixture import FIXTURE_LABEL, TEST_FIXTURE, TRAIN_FIXTURE, fixture_arrays
+from .errors import CifarError
+
+__all__ = [
+    "Cifar10",
+    "Cifar100",
+    "CifarArrays",
+    "CifarError",
+    "is_fixture",
+    "load_cifar",
+    "read_cifar_pickle",
+    "register",
+]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    folder: str
+    train: tuple[str, ...]
+    test: tuple[str, ...]
+    meta: str
+    binary: bool
+    label_bytes: int = 1
+
+
+_LAYOUTS: dict[str, tuple[_Layout, _Layout]] = {
+    "cifar10": (
+        _Layout(
+            "cifar-10-batches-py",
+            tuple(f"data_batch_{i}" for i in range(1, 6)),
+            ("test_batch",),
+            "batches.meta",
+            binary=False,
+        ),
+        _Layout(
+            "cifar-10-batches-bin",
+            tuple(f"data_batch_{i}.bin" for i in range(1, 6)),
+            ("test_batch.bin",),
+            "batches.meta.txt",
+            binary=True,
+        ),
+    ),
+    "cifar100": (
+        _Layout("cifar-100-python", ("train",), ("test",), "meta", binary=False),
+        _Layout(
+            "cifar-100-binary",
+            ("train.bin",),
+            ("test.bin",),
+            "fine_label_names.txt",
+            binary=True,
+            label_bytes=2,
+        ),
+    ),
+}
+_NUM_CLASSES = {"cifar10": 10, "cifar100": 100}
+_URLS = {
+    "cifar10": "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    "cifar100": "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+}
+
+# ---------------------------------------------------------------------------------------------
+# restricted unpickling
+
+_RECONSTRUCT = np.empty(0).__reduce__()[0]  # numpy.(_)core.multiarray._reconstruct
+
+
+def _reconstruct(subtype: Any, shape: Any, typecode: Any) -> np.ndarray:
+    if subtype is not np.ndarray:
+        raise pickle.UnpicklingError(f"array subtype {subtype!r} is not numpy.ndarray")
+    return _RECONSTRUCT(subtype, shape, typecode)
+
+
+def _dtype(name: Any, align: Any = False, copy: Any = True) -> np.dtype:
+    if name not in ("u1", b"u1"):
+        raise pickle.UnpicklingError(f"dtype {name!r} is not uint8 ('u1')")
+    return np.dtype("u1", align=bool(align), copy=bool(copy))
+
+
+_ALLOWED: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): _dtype,
+}
+
+
+class _Refused(pickle.UnpicklingError):
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+        super().__init__(f"{module}.{name}")
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Admits only numpy's uint8 array reconstruction; every other global is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise _Refused(module, name) from None
+
+
+def _text(value: Any) -> Any:
+    """Python 2 strings arrive as bytes (``encoding="bytes"``); decode them, recursively."""
+    if isinstance(value, bytes):
+        return value.decode("latin1")
+    if isinstance(value, list):
+        return [_text(v) for v in value]
+    return value
+
+
+def read_cifar_pickle(path: str | Path) -> dict[str, Any]:
+    """One CIFAR python-layout file as a dict with str keys, unpickled with a whitelist.
+
+    The published files are Python 2 pickles (protocol 2); like the CIFAR page's own snippet
+    they are read with ``encoding="bytes"`` so the pixel buffers stay bytes, then keys and
+    strings are decoded. Raises :class:`CifarError` naming the file on a refused global, a
+    truncated or malformed file, or a top level that is not a dict.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CifarError(f"{path}: file not found") from None
+    try:
+        obj = _CifarUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    except _Refused as err:
+        raise CifarError(
+            f"{path}: refused to unpickle global {err.module}.{err.name}; a CIFAR file holds only "
+            "uint8 numpy arrays, lists and strings, so this file was tampered with or is not a "
+            "CIFAR file. Nothing from it was run. Delete it and download CIFAR again."
+        ) from None
+    except Exception as err:  # any malformed pickle: EOFError, UnpicklingError, ValueError, ...
+        raise CifarError(
+            f"{path}: not a readable CIFAR pickle ({type(err).__name__}: {err}); the file is "
+            "truncated or corrupted. Delete it and download CIFAR again."
+        ) from None
+    if not isinstance(obj, dict):
+        raise CifarError(f"{path}: expected a pickled dict, found {type(obj).__name__}")
+    return {_text(k): v for k, v in obj.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# reading a split
+
+
+@dataclass(frozen=True)
+class CifarArrays:
+    """One split: images uint8 (N, 3, 32, 32), labels int64 (N,), coarse labels (CIFAR-100)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    coarse_labels: np.ndarray | None
+    classes: list[str] | None
+    folder: Path | None
+    is_fixture: bool
+
+
+def _find_layout(root: Path, variant: str) -> tuple[_Layout, Path] | None:
+    """The first layout (python, then binary) whose folder exists under (or is) ``root``."""
+    for layout in _LAYOUTS[variant]:
+        folder = root if root.name == layout.folder else root / layout.folder
+        if folder.is_dir():
+            return layout, folder
+    return None
+
+
+def _missing_message(root: Path, variant: str, train: bool) -> str:
+    py, binary = _LAYOUTS[variant]
+    files = ", ".join(py.train if train else py.test)
+    cls = "Cifar10" if variant == "cifar10" else "Cifar100"
+    return (
+        f"no {variant.upper().replace('CIFAR', 'CIFAR-')} found under {root}: expected "
+        f"{root / py.folder}/ ({files}, {py.meta}) or {root / binary.folder}/. Get it with "
+        f"corruptdata.{cls}({str(root)!r}, download=True) (or torchvision's "
+        f"{cls.upper()}(root, download=True)), or unpack {_URLS[variant]} into {root}"
+    )
+
+
+def _read_python(folder: Path, files: tuple[str, ...], variant: str) -> tuple[list, bool]:
+    parts = []
+    fixture = False
+    for name in files:
+        path = folder / name
+        batch = read_cifar_pickle(path)
+        data = batch.get("data")
+        key = "labels" if variant == "cifar10" else "fine_labels"
+        if (
+            not isinstance(data, np.ndarray)
+            or data.dtype != np.uint8
+            or data.ndim != 2
+            or (data.shape[1] != 3072)
+        ):
+            found = (
+                f"{data.dtype} array of shape {data.shape}"
+                if isinstance(data, np.ndarray)
+                else type(data).__name__
+            )
+            raise CifarError(f"{path}: 'data' should be a uint8 array (N, 3072), found {found}")
+        labels = batch.get(key)
+        if not isinstance(labels, list) or len(labels) != len(data):
+            raise CifarError(
+                f"{path}: {key!r} should be a list of {len(data)} ints, found "
+                f"{type(labels).__name__}{f' of {len(labels)}' if isinstance(labels, list) else ''}"
+            )
+        coarse = batch.get("coarse_labels") if variant == "cifar100" else None
+        if variant == "cifar100" and (not isinstance(coarse, list) or len(coarse) != len(data)):
+            raise CifarError(f"{path}: 'coarse_labels' should be a list of {len(data)} ints")
+        try:
+            lab = np.asarray(labels, dtype=np.int64)
+            crs = None if coarse is None else np.asarray(coarse, dtype=np.int64)
+        except (TypeError, ValueError, OverflowError):
+            raise CifarError(f"{path}: {key!r} should hold ints only") from None
+        label = _text(batch.get("batch_label", ""))
+        fixture |= isinstance(label, str) and label.startswith(FIXTURE_LABEL)
+        parts.append((data.reshape(-1, 3, 32, 32), lab, crs, path))
+    return parts, fixture
+
+
+def _read_binary(folder: Path, files: tuple[str, ...], label_bytes: int) -> list:
+    parts = []
+    record = label_bytes + 3072
+    for name in files:
+        path = folder / name
+        raw = np.fromfile(path, dtype=np.uint8)
+        if raw.size == 0 or raw.size % record:
+            raise CifarError(
+                f"{path}: size {raw.size} bytes is not a whole number of {record}-byte records "
+                f"({label_bytes} label byte(s) + 3072 pixels); the file is truncated or not CIFAR"
+            )
+        rec = raw.reshape(-1, record)
+        fine = rec[:, label_bytes - 1].astype(np.int64)
+        coarse = rec[:, 0].astype(np.int64) if label_bytes == 2 else None
+        parts.append((rec[:, label_bytes:].reshape(-1, 3, 32, 32), fine, coarse, path))
+    return parts
+
+
+def _read_classes(folder: Path, layout: _Layout, variant: str) -> list[str] | None:
+    path = folder / layout.meta
+    if not path.is_file():
+        return None
+    if layout.binary:
+        names = [line.strip() for line in path.read_text(encoding="latin1").splitlines()]
+        return [n for n in names if n] or None
+    meta = read_cifar_pickle(path)
+    names = meta.get("label_names" if variant == "cifar10" else "fine_label_names")
+    return [str(n) for n in _text(names)] if isinstance(names, list) else None
+
+
+def load_cifar(root: str | Path, *, variant: str = "cifar10", train: bool = True) -> CifarArrays:
+    """Read one split of CIFAR-10 (``variant="cifar10"``) or CIFAR-100 from ``root``.
+
+    The python layout wins over the binary one when both are present. Raises
+    :class:`CifarError` when nothing is found (naming the expected path and how to get the
+    data), a file is missing, truncated or tampered with, or a label is out of range.
+    """
+    if variant not in _LAYOUTS:
+        raise CifarError(f"unknown CIFAR variant {variant!r}; expected 'cifar10' or 'cifar100'")
+    root = Path(root)
+    found = _find_layout(root, variant)
+    if found is None:
+        raise CifarError(_missing_message(root, variant, train))
+    layout, folder = found
+    files = layout.train if train else layout.test
+    for name in files:
+        if not (folder / name).is_file():
+            raise CifarError(
+                f"{folder / name}: file missing; the {layout.folder} folder is incomplete "
+                f"(expected {', '.join(files)}). Download CIFAR again."
+            )
+    fixture = False
+    if layout.binary:
+        parts = _read_binary(folder, files, layout.label_bytes)
+    else:
+        parts, fixture = _read_python(folder, files, variant)
+    images = np.concatenate([p[0] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+    coarse = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])
+    k = _NUM_CLASSES[variant]
+    for lab, what, limit in ((labels, "label", k), (coarse, "coarse label", 20)):
+        if lab is not None and lab.size and (lab.min() < 0 or lab.max() >= limit):
+            bad = int(np.flatnonzero((lab < 0) | (lab >= limit))[0])
+            path = parts[0][3] if len(parts) == 1 else folder
+            raise CifarError(
+                f"{path}: {what} {int(lab[bad])} of image {bad} is outside 0..{limit - 1}"
+            )
+    classes = _read_classes(folder, layout, variant)
+    return CifarArrays(images, labels, coarse, classes, folder, fixture)
+
+
+def _fixture_split(variant: str, train: bool) -> CifarArrays:
+    n, seed = (TRAIN_FIXTURE, 0) if train else (TEST_FIXTURE, 1)
+    classes = _NUM_CLASSES[variant]
+    images, labels = fixture_arrays(n, seed=seed, classes=classes)
+    coarse = labels // 5 if variant == "cifar100" else None
+    return CifarArrays(images, labels, coarse, None, None, True)
+
+
+def is_fixture(root: str | Path, *, variant: str = "cifar10") -> bool:
+    """True when ``root`` holds corruptdata's tiny fixture rather than real CIFAR."""
+    return load_cifar(root, variant=variant, train=False).is_fixture
+
+
+# ---------------------------------------------------------------------------------------------
+# datasets
+
+
+class _CifarBase(Dataset):
+    variant = "cifar10"
+
+    def __init__(
+        self,
+        root: str = "data/cifar",
+        train: bool = True,
+        download: bool = False,
+        fixture: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        self.train = train
+        found = _find_layout(self.root, self.variant)
+        if download and (found is None or is_fixture(self.root, variant=self.variant)):
+            self._download()
+        try:
+            arrays = load_cifar(self.root, variant=self.variant, train=train)
+        except CifarError:
+            if not fixture or _find_layout(self.root, self.variant) is not None:
+                raise
+            arrays = _fixture_split(self.variant, train)
+            print(
+                f"corruptdata: no {self.variant} at {self.root}: using a "
+                f"{len(arrays.images)}-image fixture in the CIFAR format",
+                file=sys.stderr,
+            )
+        self.images = torch.from_numpy(np.ascontiguousarray(arrays.images))
+        self.labels = torch.from_numpy(arrays.labels)
+        self.coarse_labels = (
+            None if arrays.coarse_labels is None else torch.from_numpy(arrays.coarse_labels)
+        )
+        self.classes = arrays.classes
+        self.folder = arrays.folder
+        self.is_fixture = arrays.is_fixture
+
+    def _download(self) -> None:
+        import torchvision.datasets as tvd
+
+        cls = tvd.CIFAR10 if self.variant == "cifar10" else tvd.CIFAR100
+        try:
+            cls(str(self.root), train=self.train, download=True)
+        except Exception as err:  # URLError (offline), RuntimeError (checksum), OSError (disk)
+            raise CifarError(
+                f"downloading {self.variant} into {self.root} failed "
+                f"({type(err).__name__}: {err}); without network, fetch "
+                f"{_URLS[self.variant]} elsewhere and unpack it into {self.root}"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        index = int(index)
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} images")
+        index %= len(self)
+        sample = {
+            "image": self.images[index].clone(),
+            "label": int(self.labels[index]),
+            "index": index,
+        }
+        if self.coarse_labels is not None:
+            sample["coarse_label"] = int(self.coarse_labels[index])
+        return sample
+
+    def __repr__(self) -> str:
+        split = "train" if self.train else "test"
+        where = "fixture" if self.is_fixture else str(self.folder)
+        return f"{type(self).__name__}({split}, {len(self)} images, {where})"
+
+
+class Cifar10(_CifarBase):
+    """CIFAR-10 from torchvision's python or binary layout under ``root`` (read safely)."""
+
+    variant = "cifar10"
+
+
+class Cifar100(_CifarBase):
+    """CIFAR-100 (fine ``label`` and ``coarse_label``) from ``root`` (read safely)."""
+
+    variant = "cifar100"
+
+
+def register(registry: Any) -> None:
+    """Register the sources ``cifar10``, ``cifar100`` and ``cifar10c`` with pipespec."""
+    from .cifar_c import CifarC
+
+    registry.add("source", "cifar10", Cifar10)
+    registry.add("source", "cifar100", Cifar100)
+    registry.add("source", "cifar10c", CifarC)
