@@ -11,34 +11,55 @@ Quick tour::
     original = arcdata.invert(arcdata.uncollate(batch)[0])    # exact inverse of the augmentation
     print(arcdata.score(predictions, tasks).score)
 
-The rendering functions import matplotlib on first use (``arcdata.render_task`` etc.).
+Names are imported on first use, so ``import arcdata`` is cheap; the renderers import
+matplotlib only when they draw.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .augment import (
-    DIHEDRAL_INVERSE,
-    DIHEDRAL_NAMES,
-    ColorPermute,
-    Dihedral,
-    ShufflePairs,
-    Translate,
-    compose,
-    dihedral_grid,
-    inverse,
-    invert,
-    permute_colors,
-    translate_grid,
-)
-from .collate import ArcPad, ArcTasksPad, decode_eos, uncollate
-from .datasets import ArcPairs, ArcTasks
+if TYPE_CHECKING:
+    from .augment import (
+        DIHEDRAL_INVERSE,
+        DIHEDRAL_NAMES,
+        ColorPermute,
+        Dihedral,
+        ShufflePairs,
+        Translate,
+        augment_grid,
+        compose,
+        dihedral_grid,
+        inverse,
+        invert,
+        permute_colors,
+        translate_grid,
+    )
+    from .collate import ArcPad, ArcTasksPad, decode_eos, uncollate
+    from .datasets import ArcPairs, ArcTasks
+    from .formats import load, save
+    from .render import render_batch, render_prediction, render_task
+    from .scoring import Score, Vote, score, vote, write_submission
+
+# Light modules (no torch, no matplotlib), imported at once; ``validate`` must be bound here, or
+# the submodule ``arcdata.validate`` would shadow the function once something imports it.
 from .errors import ArcError, ArcFormatError, ArcValidationError
-from .formats import load, save
-from .scoring import Score, Vote, score, vote, write_submission
 from .task import Pair, Task
 from .validate import validate, validate_path
+
+_HOME = {
+    "augment": (
+        "DIHEDRAL_INVERSE DIHEDRAL_NAMES ColorPermute Dihedral ShufflePairs Translate "
+        "augment_grid compose dihedral_grid inverse invert permute_colors translate_grid"
+    ),
+    "collate": "ArcPad ArcTasksPad decode_eos uncollate",
+    "datasets": "ArcPairs ArcTasks",
+    "formats": "load save",
+    "render": "render_batch render_prediction render_task",
+    "scoring": "Score Vote score vote write_submission",
+}
+_WHERE = {name: module for module, names in _HOME.items() for name in names.split()}
 
 __all__ = [
     "DIHEDRAL_INVERSE",
@@ -58,6 +79,7 @@ __all__ = [
     "Task",
     "Translate",
     "Vote",
+    "augment_grid",
     "compose",
     "decode_eos",
     "dihedral_grid",
@@ -78,13 +100,16 @@ __all__ = [
     "write_submission",
 ]
 
-_RENDER = ("render_batch", "render_prediction", "render_task")
-
 
 def __getattr__(name: str) -> Any:
-    """Import the matplotlib-based renderers only when they are first used."""
-    if name in _RENDER:
-        from . import render
+    """Import on first use (PEP 562): ``import arcdata`` stays cheap for the CLI."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'arcdata' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
-        return getattr(render, name)
-    raise AttributeError(f"module 'arcdata' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -43,6 +43,7 @@ __all__ = [
     "Dihedral",
     "ShufflePairs",
     "Translate",
+    "augment_grid",
     "compose",
     "dihedral_grid",
     "inverse",
@@ -364,6 +365,26 @@ def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
                 "translate, shuffle_pairs"
             )
     return grid
+
+
+def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
+    """Replay a recorded ``aug`` on another grid (e.g. a target, to compare with a prediction
+    made on the augmented view): the forward of :func:`invert`. ``shuffle_pairs`` is ignored."""
+    g = _as_numpy_grid(grid)
+    for key, value in aug.items():
+        op = _op(key)
+        if op == "dihedral":
+            g = _DIHEDRAL[int(value)](g)
+        elif op == "color_perm":
+            g = _lut(value)[g]
+        elif op == "translate":
+            g = translate_grid(g, value["offset"], tuple(value["size"]), value["pad_value"])
+        elif op != "shuffle_pairs":
+            raise ArcError(
+                f"cannot apply unknown augmentation {key!r}; known: dihedral, color_perm, "
+                "translate, shuffle_pairs"
+            )
+    return np.ascontiguousarray(g)
 
 
 def _as_numpy_grid(grid: Any) -> np.ndarray:

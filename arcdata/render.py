@@ -16,16 +16,12 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
-from .collate import is_arc_batch
 from .errors import ArcError
 from .task import Task
 
@@ -54,17 +50,34 @@ PALETTE = (
 """The official ARC colours 0..9 (reference/arc.md)."""
 
 _OUT_OF_RANGE = "#FFFFFF"  # a value >= 10 that is not masked (e.g. translate padding)
-_CMAP = ListedColormap([*PALETTE, _OUT_OF_RANGE])
-matches_batch = is_arc_batch
-"""The ``pipespec preview`` match: arc_pad batches (integer (B, S, S) input + mask), task ones."""
 
 _PAD_FACE = "#E4E4E4"
 _PAD_HATCH = "#A0A0A0"
 _LINE = "#555555"
 
 
+@cache
+def _mpl() -> Any:
+    """matplotlib, imported on first draw (the CLI parser imports this module; keep it light)."""
+    from types import SimpleNamespace
+
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    cmap = ListedColormap([*PALETTE, _OUT_OF_RANGE])
+    return SimpleNamespace(Figure=Figure, Rectangle=Rectangle, cmap=cmap)
+
+
 def _np(x: Any) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+def matches_batch(batch: Any) -> bool:
+    """The ``pipespec preview`` match: arc_pad batches (integer (B, S, S) input + mask), task ones."""
+    from .collate import is_arc_batch
+
+    return is_arc_batch(batch)
 
 
 def _draw_grid(ax: Any, grid: Any, mask: Any = None, title: str | None = None) -> None:
@@ -75,7 +88,7 @@ def _draw_grid(ax: Any, grid: Any, mask: Any = None, title: str | None = None) -
     h, w = g.shape
     shown = np.ma.masked_array(np.clip(g, 0, 10), mask=None if mask is None else ~_np(mask))
     ax.add_patch(
-        Rectangle(
+        _mpl().Rectangle(
             (-0.5, -0.5),
             w,
             h,
@@ -86,7 +99,7 @@ def _draw_grid(ax: Any, grid: Any, mask: Any = None, title: str | None = None) -
             zorder=0,
         )
     )
-    ax.imshow(shown, cmap=_CMAP, vmin=0, vmax=10, interpolation="nearest", zorder=1)
+    ax.imshow(shown, cmap=_mpl().cmap, vmin=0, vmax=10, interpolation="nearest", zorder=1)
     ax.set_xticks(np.arange(-0.5, w, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
     lw = 0.5 if max(h, w) <= 30 else 0.0
@@ -108,11 +121,11 @@ def _blank(ax: Any, text: str) -> None:
 
 def _subplots(rows: int, cols: int, *, figsize: tuple[float, float], squeeze: bool) -> Any:
     """A Figure of its own (no pyplot: no global state, no backend switch, thread-safe)."""
-    fig = Figure(figsize=figsize)
+    fig = _mpl().Figure(figsize=figsize)
     return fig, fig.subplots(rows, cols, squeeze=squeeze)
 
 
-def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Any:
+def _finish(fig: Any, path: str | os.PathLike[str] | None) -> Any:
     if path is None:
         return fig
     path = Path(path)
@@ -184,7 +197,9 @@ def _draw_prediction_cell(ax: Any, prediction: Any, target: Any) -> None:
     )
     for r, c in wrong:
         ax.add_patch(
-            Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="white", lw=1.5, zorder=3)
+            _mpl().Rectangle(
+                (c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="white", lw=1.5, zorder=3
+            )
         )
         ax.plot([c - 0.35, c + 0.35], [r - 0.35, r + 0.35], color="red", lw=1.2, zorder=4)
         ax.plot([c - 0.35, c + 0.35], [r + 0.35, r - 0.35], color="red", lw=1.2, zorder=4)
@@ -302,6 +317,7 @@ def draw_batch(batch: Mapping[str, Any], path: str | os.PathLike[str], max_items
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
+    from .errors import ArcFormatError
     from .formats import load
 
     try:
@@ -322,6 +338,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
         else:
             task = tasks[0]
         out = render_task(task, args.output)
+    except ArcFormatError as err:
+        print(f"arcdata render: {err}", file=sys.stderr)
+        return 2 if err.io else 1
     except ArcError as err:
         print(f"arcdata render: {err}", file=sys.stderr)
         return 1

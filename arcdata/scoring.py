@@ -24,9 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-import torch
 
-from .augment import invert
 from .errors import ArcError
 from .task import Task
 
@@ -62,7 +60,7 @@ def _as_grid(g: Any) -> np.ndarray | None:
     """A 2-D integer array, or None when ``g`` is not a rectangular 2-D grid of integers."""
     if g is None:
         return None
-    if isinstance(g, torch.Tensor):
+    if hasattr(g, "detach"):  # a torch tensor (torch is not imported here: the CLI stays light)
         g = g.detach().cpu().numpy()
     try:
         a = np.asarray(g)
@@ -81,7 +79,7 @@ def _attempts(item: Any) -> list[Any]:
             key=lambda k: int(k.split("_")[1]) if k.split("_")[1].isdigit() else 1_000,
         )
         return [item[k] for k in keys]
-    if isinstance(item, np.ndarray | torch.Tensor):
+    if isinstance(item, np.ndarray) or hasattr(item, "detach"):
         return [item] if item.ndim == 2 else list(item)
     if isinstance(item, Sequence) and item and _depth(item) == 2:
         return [item]
@@ -93,7 +91,7 @@ def _depth(x: Any) -> int:
     while isinstance(x, Sequence) and not isinstance(x, str) and x:
         x = x[0]
         d += 1
-    if isinstance(x, np.ndarray | torch.Tensor):
+    if isinstance(x, np.ndarray) or hasattr(x, "detach"):
         d += x.ndim
     return d
 
@@ -196,6 +194,8 @@ def vote(
     grid's votes (higher first) when scores are given, then by which grid was seen first.
     Returns the grids (uint8), or :class:`Vote` records with ``details=True``.
     """
+    from .augment import invert
+
     if top_k < 1:
         raise ArcError(f"top_k should be at least 1. Got {top_k}.")
     table: dict[tuple, list[Any]] = {}
