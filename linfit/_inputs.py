@@ -1,0 +1,121 @@
+"""Input checking and conversion shared by the public functions (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .errors import InputError
+
+__all__ = ["as_float", "check_finite", "check_xy", "check_ridge", "check_weights"]
+
+
+def as_float(value: object, name: str, dtype: torch.dtype | None, device: torch.device | None = None) -> Tensor:
+    """A floating tensor from a tensor, numpy array or sequence.
+
+    Rule: inputs are cast to ``dtype`` (float64 by default); with ``dtype=None`` floating tensors
+    keep theirs and integer/bool ones become float64. Complex and non-numeric inputs are errors.
+    """
+    if isinstance(value, Tensor):
+        t = value
+    else:
+        arr = np.asarray(value) if isinstance(value, np.ndarray | Sequence | int | float) else None
+        if arr is None or arr.dtype.kind not in "biufc":
+            raise InputError(
+                f"{name} should be a numeric tensor, numpy array or list. Got {type(value).__name__}."
+            )
+        t = torch.as_tensor(arr)
+    if t.is_complex():
+        raise InputError(f"{name} is complex ({t.dtype}); linfit fits real data only.")
+    target = dtype
+    if target is None:
+        target = t.dtype if t.is_floating_point() else torch.float64
+    if not target.is_floating_point:
+        raise InputError(f"dtype should be a floating dtype. Got {target}.")
+    return t.to(dtype=target, device=device if device is not None else t.device)
+
+
+def check_finite(t: Tensor, name: str) -> None:
+    bad = ~torch.isfinite(t)
+    if bool(bad.any()):
+        idx = tuple(int(i) for i in bad.nonzero()[0])
+        kind = "NaN" if bool(torch.isnan(t).any()) else "inf"
+        raise InputError(
+            f"{name} contains {int(bad.sum())} non-finite value(s) ({kind}; first at index {idx}). "
+            "Drop or impute them before fitting, or give them weight 0 by removing the points."
+        )
+
+
+def check_xy(x: Tensor, y: Tensor) -> tuple[torch.Size, int, int, bool]:
+    """Validate shapes. Returns (batch shape, n, t, multi_target).
+
+    ``x (..., n)``; ``y (..., n)`` (one target) or ``y (..., n, t)`` (targets last). The rule is
+    by rank: ``y.dim() == x.dim()`` is one target, ``y.dim() == x.dim() + 1`` is several.
+    Leading (batch) dims broadcast, so one ``x (n,)`` can serve a batch... of targets only when
+    ``y`` has the same rank; to share ``x`` across datasets pass ``x.expand(B, n)``.
+    """
+    if x.dim() == 0:
+        raise InputError("x should have at least one dim (..., n). Got a scalar.")
+    if x.device != y.device:
+        raise InputError(f"x is on {x.device} but y is on {y.device}; move them to one device.")
+    if y.dim() == x.dim():
+        multi, ybatch, yn, t = False, y.shape[:-1], y.shape[-1], 1
+    elif y.dim() == x.dim() + 1:
+        multi, ybatch, yn, t = True, y.shape[:-2], y.shape[-2], y.shape[-1]
+    else:
+        raise InputError(
+            f"y should have shape x.shape (one target) or x.shape + (t,) (several targets). "
+            f"Got x {tuple(x.shape)}, y {tuple(y.shape)}."
+        )
+    n = x.shape[-1]
+    if yn != n:
+        raise InputError(
+            f"x and y should have the same number of points. Got x {tuple(x.shape)} (n={n}), "
+            f"y {tuple(y.shape)} (n={yn})."
+        )
+    try:
+        batch = torch.broadcast_shapes(x.shape[:-1], ybatch)
+    except RuntimeError:
+        raise InputError(
+            f"batch dims of x {tuple(x.shape[:-1])} and y {tuple(ybatch)} do not broadcast."
+        ) from None
+    if n == 0:
+        raise InputError("no data: x and y have 0 points; a fit needs at least one point.")
+    if t == 0:
+        raise InputError(f"y has 0 targets (shape {tuple(y.shape)}).")
+    return batch, n, t, multi
+
+
+def check_weights(w: Tensor, batch: torch.Size, n: int) -> Tensor:
+    check_finite(w, "weights")
+    try:
+        w = w.expand(*batch, n) if w.dim() >= 1 and w.shape[-1] == n else None
+    except RuntimeError:
+        w = None
+    if w is None:
+        raise InputError(f"weights should broadcast to (..., n) = {(*batch, n)}.")
+    if bool((w < 0).any()):
+        raise InputError("weights should be >= 0 (a weight scales a point's squared error).")
+    if bool((w.sum(-1) <= 0).any()):
+        raise InputError("weights of some dataset are all zero; at least one point needs weight > 0.")
+    return w
+
+
+def check_ridge(ridge: object, batch: torch.Size, t: int, multi: bool, like: Tensor) -> Tensor:
+    """``ridge`` as a tensor of shape batch + (t,): a float, or a tensor broadcastable to the batch
+    shape (one target) or batch + (t,) (several targets)."""
+    lam = torch.as_tensor(ridge, dtype=like.dtype, device=like.device) if not isinstance(
+        ridge, Tensor
+    ) else ridge.to(dtype=like.dtype, device=like.device)
+    if not multi and lam.dim() > 0:
+        lam = lam.unsqueeze(-1)
+    if bool(torch.isnan(lam).any()) or bool((lam < 0).any()) or bool(torch.isinf(lam).any()):
+        raise InputError(f"ridge should be finite and >= 0. Got {ridge!r:.80}.")
+    try:
+        return lam.expand(*batch, t)
+    except RuntimeError:
+        want = f"{tuple(batch)} (one target)" if not multi else f"{(*batch, t)}"
+        raise InputError(f"ridge of shape {tuple(lam.shape)} does not broadcast to {want}.") from None

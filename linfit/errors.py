@@ -1,0 +1,46 @@
+"""The errors and warnings linfit raises; every error is a :class:`LinfitError`."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BasisError",
+    "InputError",
+    "LinfitError",
+    "LinfitWarning",
+    "NormalEquationsWarning",
+    "SolverFallbackWarning",
+    "SolverError",
+    "UnderdeterminedWarning",
+]
+
+
+class LinfitError(Exception):
+    """Base class of every error linfit raises on purpose."""
+
+
+class InputError(LinfitError, ValueError):
+    """Data or an argument is malformed: shapes, NaN/inf, empty, negative ridge, wrong dtype."""
+
+
+class BasisError(LinfitError, ValueError):
+    """A basis name, degree, domain or user feature function is invalid."""
+
+
+class SolverError(LinfitError, ValueError):
+    """An unknown solver, or one that cannot handle the problem it was given."""
+
+
+class LinfitWarning(UserWarning):
+    """Base class of linfit's warnings."""
+
+
+class UnderdeterminedWarning(LinfitWarning):
+    """Fewer (weighted) points than parameters: the minimum-norm solution is returned."""
+
+
+class SolverFallbackWarning(LinfitWarning):
+    """The requested solver was unsafe for some datasets; a stable one was used for them."""
+
+
+class NormalEquationsWarning(LinfitWarning):
+    """``solver="normal"`` squares the condition number; kept only to show why it fails."""

@@ -1,0 +1,325 @@
+"""``fit``: closed-form least squares / ridge in a basis, batched; the fitted model; an estimator.
+
+Shapes: ``x (..., n)`` and ``y (..., n)`` (one target) or ``y (..., n, t)`` (several targets,
+last dim). Leading dims are a batch of independent datasets and broadcast between x, y, weights
+and ridge. ``coef`` is ``(..., p)`` or ``(..., p, t)``.
+
+Ridge minimises ``sum_i w_i (y_i - f(x_i))^2 + lambda * sum_j theta_j^2`` (sums, not means: the
+textbook ``(X^T X + lambda I)^-1 X^T y`` and scikit-learn's ``alpha``). With ``intercept=True``
+the constant column is not penalised (eliminated by weighted centring, as in scikit-learn); the
+penalty acts on the remaining coefficients *in the basis' own frame*: for ``poly``, ``chebyshev``
+and ``legendre`` those multiply functions of the mapped ``t in [-1, 1]``, not of ``x``. Use
+``basis="monomial"`` for a penalty on raw ``x**k`` coefficients, and ``intercept=False`` to
+penalise every column (the constant too), exactly as ``(X^T X + lambda I)^-1 X^T y``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ._inputs import as_float, check_finite, check_ridge, check_weights, check_xy
+from .bases import Basis, Polynomial, WithIntercept, make_basis
+from .errors import BasisError, InputError, SolverError, UnderdeterminedWarning
+from .solvers import SOLVERS, Solution, SolverName, solve
+
+__all__ = ["LinearFit", "LinearModel", "design", "fit"]
+
+
+def _resolve_basis(
+    basis: str | Basis | Callable[[Tensor], Tensor],
+    degree: int | None,
+    intercept: bool,
+    domain: tuple[float, float] | None,
+    period: float,
+) -> Basis:
+    b = make_basis(basis, degree, domain=domain, period=period)
+    if intercept and b.constant_index is None:
+        b = WithIntercept(b)
+    return b
+
+
+def design(
+    x: Tensor,
+    basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+    degree: int | None = None,
+    *,
+    intercept: bool = True,
+    domain: tuple[float, float] | None = None,
+    period: float = 1.0,
+    dtype: torch.dtype | None = torch.float64,
+) -> tuple[Tensor, Basis]:
+    """The design matrix ``(..., n, p)`` of ``x`` in a basis, and the bound basis that made it."""
+    xt = as_float(x, "x", dtype)
+    check_finite(xt, "x")
+    b = _resolve_basis(basis, degree, intercept, domain, period).bind(xt)
+    return b(xt), b
+
+
+@dataclass
+class LinearFit:
+    """A fitted linear model in a basis (possibly a batch of them).
+
+    ``coef (..., p[, t])`` in the basis' frame, ``residuals`` on the training data,
+    ``rank (...)`` numerical rank found, ``solver`` used, ``fallback (...)`` True where the
+    requested solver was unsafe and a stable one was used. ``cond`` is computed on first access.
+    """
+
+    coef: Tensor
+    basis: Basis
+    residuals: Tensor
+    rank: Tensor
+    solver: str
+    fallback: Tensor
+    ridge: Tensor
+    intercept: bool
+    multi_target: bool
+    _solution: Solution = field(repr=False)
+    _batch: torch.Size = field(repr=False)
+
+    @property
+    def n_features(self) -> int:
+        return self.coef.shape[-2] if self.multi_target else self.coef.shape[-1]
+
+    @property
+    def cond(self) -> Tensor:
+        """2-norm condition number of the (weighted; centred when ridge) design, per dataset."""
+        return self._solution.cond().reshape(self._batch)
+
+    @property
+    def singular_values(self) -> Tensor:
+        s = self._solution.singular_values()
+        return s.reshape(*self._batch, s.shape[-1])
+
+    @property
+    def train_mse(self) -> Tensor:
+        """Mean squared training residual (per dataset, per target)."""
+        return self.residuals.square().mean(-2 if self.multi_target else -1)
+
+    @property
+    def coef_user(self) -> Tensor:
+        """Polynomial bases only: power-basis coefficients in the user's x, ``y = sum c_k x**k``.
+
+        Expands the domain map; ill-conditioned at high degree (see :meth:`Polynomial.to_user`).
+        """
+        if not isinstance(self.basis, Polynomial):
+            raise BasisError(f"coef_user is defined for polynomial bases, not {self.basis.name!r}")
+        c = self.coef if self.multi_target else self.coef.unsqueeze(-1)
+        out = self.basis.to_user(c)
+        return out if self.multi_target else out.squeeze(-1)
+
+    coef_raw = coef_user
+
+    def _x(self, x: Any) -> Tensor:
+        xt = as_float(x, "x", self.coef.dtype, self.coef.device)
+        check_finite(xt, "x")
+        return xt
+
+    def predict(self, x: Any) -> Tensor:
+        """Predictions at ``x (..., m)``: ``(..., m)`` or ``(..., m, t)``."""
+        xt = self._x(x)
+        if xt.dim() == 0:
+            raise InputError("x should have at least one dim (..., m). Got a scalar.")
+        feats = self.basis(xt)
+        if self.multi_target:
+            return feats @ self.coef
+        return (feats @ self.coef.unsqueeze(-1)).squeeze(-1)
+
+    __call__ = predict
+
+    def mse(self, x: Any, y: Any) -> Tensor:
+        """Mean squared error on ``(x, y)``, per dataset (and target)."""
+        pred = self.predict(x)
+        yt = as_float(y, "y", self.coef.dtype, self.coef.device)
+        if yt.shape[-1 - self.multi_target :] != pred.shape[-1 - self.multi_target :]:
+            raise InputError(f"y of shape {tuple(yt.shape)} does not match predictions {tuple(pred.shape)}")
+        return (yt - pred).square().mean(-2 if self.multi_target else -1)
+
+    def score(self, x: Any, y: Any) -> Tensor:
+        """Coefficient of determination R^2 on ``(x, y)`` (scikit-learn's ``score``)."""
+        yt = as_float(y, "y", self.coef.dtype, self.coef.device)
+        dim = -2 if self.multi_target else -1
+        ss_res = (yt - self.predict(x)).square().sum(dim)
+        ss_tot = (yt - yt.mean(dim, keepdim=True)).square().sum(dim)
+        return 1 - ss_res / ss_tot
+
+    def __str__(self) -> str:
+        if self.coef.dim() != 1:
+            return (
+                f"LinearFit({self.basis.name}, p={self.n_features}, batch={tuple(self._batch)}, "
+                f"solver={self.solver})"
+            )
+        names = self.basis.column_names()
+        terms = ", ".join(f"{n}: {float(c):.4g}" for n, c in zip(names, self.coef, strict=False))
+        return (
+            f"LinearFit({self.basis.name}, rank {int(self.rank)}/{self.n_features}, "
+            f"solver {self.solver}, train MSE {float(self.train_mse):.4g}; {terms})"
+        )
+
+
+def fit(
+    x: Any,
+    y: Any,
+    basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+    degree: int | None = None,
+    *,
+    ridge: float | Tensor = 0.0,
+    solver: SolverName = "qr",
+    weights: Any = None,
+    intercept: bool = True,
+    domain: tuple[float, float] | None = None,
+    period: float = 1.0,
+    rcond: float | None = None,
+    dtype: torch.dtype | None = torch.float64,
+) -> LinearFit:
+    """Fit ``y ~ basis(x) @ coef`` in closed form, over any leading batch dims.
+
+    ``basis``: ``poly`` (default; power basis on x mapped to [-1, 1]), ``monomial`` (raw powers),
+    ``chebyshev``, ``legendre``, ``fourier`` (``degree`` = highest frequency, ``period``),
+    ``sin2pi``, a :class:`Basis`, or a callable ``x -> features (..., n, q)``. ``degree`` defaults
+    to 1. ``ridge``: lambda >= 0 (float, or per-dataset/per-target tensor). ``weights``: per-point
+    weights >= 0. ``intercept``: an unpenalised constant column, added unless the basis has one;
+    with ``intercept=False`` no column is added and every column is penalised. ``solver``: ``qr``,
+    ``svd``, ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
+    (float64; integer/bool data are converted by the same rule).
+
+    Raises :class:`InputError` on malformed data; warns :class:`UnderdeterminedWarning` when a
+    dataset has fewer (weighted) points than parameters and no ridge (minimum-norm solution).
+    """
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
+    xt = as_float(x, "x", dtype)
+    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
+    batch, n, t, multi = check_xy(xt, yt)
+    check_finite(xt, "x")
+    check_finite(yt, "y")
+    b = _resolve_basis(basis, degree, intercept, domain, period).bind(xt)
+    feats = b(xt)
+    p = feats.shape[-1]
+    lam = check_ridge(ridge, batch, t, multi, xt)
+    w = None
+    if weights is not None:
+        w = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
+    n_eff = n if w is None else int((w > 0).sum(-1).min())
+    if n_eff < p and not bool((lam > 0).all()):
+        warnings.warn(
+            f"{n_eff} point(s) for {p} parameters: the system is underdetermined; returning the "
+            "minimum-norm solution (add points, lower the degree, or use ridge > 0).",
+            UnderdeterminedWarning,
+            stacklevel=2,
+        )
+    ymat = yt if multi else yt.unsqueeze(-1)
+    flat_b = int(torch.Size(batch).numel())
+    X = feats.expand(*batch, n, p).reshape(flat_b, n, p)
+    Y = ymat.expand(*batch, n, t).reshape(flat_b, n, t)
+    W = None if w is None else w.reshape(flat_b, n)
+    L = lam.reshape(flat_b, t)
+    sol = solve(
+        X,
+        Y,
+        ridge=L,
+        weights=W,
+        unpenalised=b.constant_index if intercept else None,
+        solver=solver,
+        rcond=rcond,
+    )
+    resid = Y - X @ sol.coef
+    coef = sol.coef.reshape(*batch, p, t)
+    resid = resid.reshape(*batch, n, t)
+    if not multi:
+        coef, resid = coef.squeeze(-1), resid.squeeze(-1)
+    return LinearFit(
+        coef=coef,
+        basis=b,
+        residuals=resid,
+        rank=sol.rank.reshape(batch),
+        solver=sol.solver,
+        fallback=sol.fallback.reshape(batch),
+        ridge=lam if multi else lam.squeeze(-1),
+        intercept=intercept,
+        multi_target=multi,
+        _solution=sol,
+        _batch=torch.Size(batch),
+    )
+
+
+class LinearModel:
+    """A thin scikit-learn-style estimator around :func:`fit` (``fit``/``predict``/``score``).
+
+    Accepts numpy arrays or tensors; ``x`` may be ``(n,)`` or ``(n, 1)``. ``predict`` returns
+    numpy for numpy input, tensors otherwise. ``fit_`` holds the :class:`LinearFit`.
+    """
+
+    def __init__(
+        self,
+        basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+        degree: int | None = 1,
+        *,
+        ridge: float = 0.0,
+        solver: SolverName = "qr",
+        intercept: bool = True,
+    ) -> None:
+        self.basis = basis
+        self.degree = degree
+        self.ridge = ridge
+        self.solver = solver
+        self.intercept = intercept
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        keys = ("basis", "degree", "ridge", "solver", "intercept")
+        return {k: getattr(self, k) for k in keys}
+
+    def set_params(self, **params: Any) -> LinearModel:
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise InputError(f"unknown parameter {k!r} for LinearModel")
+            setattr(self, k, v)
+        return self
+
+    @staticmethod
+    def _column(x: Any) -> Any:
+        arr = x
+        if getattr(arr, "ndim", 1) == 2:
+            if arr.shape[1] != 1:
+                raise InputError(f"x should be (n,) or (n, 1) for a 1-D basis. Got {tuple(arr.shape)}.")
+            arr = arr[:, 0]
+        return arr
+
+    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> LinearModel:
+        self.fit_ = fit(
+            self._column(x),
+            y,
+            self.basis,
+            self.degree,
+            ridge=self.ridge,
+            solver=self.solver,
+            weights=sample_weight,
+            intercept=self.intercept,
+        )
+        self.coef_ = self.fit_.coef.numpy(force=True)
+        return self
+
+    def _fitted(self) -> LinearFit:
+        if not hasattr(self, "fit_"):
+            raise InputError("this LinearModel is not fitted yet; call fit(x, y) first.")
+        return self.fit_
+
+    def predict(self, x: Any) -> Any:
+        pred = self._fitted().predict(self._column(x))
+        return pred if isinstance(x, Tensor) else pred.numpy(force=True)
+
+    def score(self, x: Any, y: Any, sample_weight: Any = None) -> float:
+        if sample_weight is not None:
+            raise InputError("score with sample_weight is not supported")
+        r2 = self._fitted().score(self._column(x), y)
+        return float(r2.mean())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"LinearModel({args})"
+

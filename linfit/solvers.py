@@ -1,0 +1,289 @@
+"""Batched least squares and ridge on design matrices ``X (B, n, p)``, ``Y (B, n, t)``.
+
+Never forms ``inverse(X^T X)`` (except in ``normal``, kept to show why not to). Every path
+reports the numerical rank it found and falls back to a rank-revealing one where needed, so a
+result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank):
+
+- ``qr``: Householder QR (``geqrf`` + ``ormqr``), then a triangular solve. A cheap bound on the
+  2-norm condition number (``p * cond_1(R)``) certifies full rank; datasets it cannot certify are
+  re-solved through the SVD of ``R`` (rank-revealing, minimum norm, ``rcond`` cut-off). Ridge goes
+  through the SVD of ``R`` too, which handles per-target lambdas in one factorisation.
+- ``svd``: SVD of ``X``; minimum-norm solution, singular values below ``rcond * s_max`` dropped.
+- ``cholesky``: Cholesky of the Gram matrix plus iterative refinement on the normal equations
+  (matrix products only: the fast path). Datasets whose Cholesky fails, whose condition estimate
+  is too high, or whose refinement does not converge are re-solved with ``qr``, with a
+  :class:`SolverFallbackWarning` and ``Solution.fallback`` marking them.
+- ``normal``: ``solve(X^T X + lambda I, X^T y)``; warns, always.
+
+Ridge here minimises ``||Y - X theta||^2 + lambda ||theta||^2`` with every column penalised; the
+unpenalised intercept is handled by the caller (:func:`solve` centres).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from .errors import NormalEquationsWarning, SolverError, SolverFallbackWarning
+
+__all__ = ["SOLVERS", "Solution", "default_rcond", "solve", "spectral_solve"]
+
+SOLVERS = ("qr", "svd", "cholesky", "normal")
+SolverName = Literal["qr", "svd", "cholesky", "normal"]
+
+
+@dataclass
+class Solution:
+    """Coefficients (B, p, t), numerical rank (B,), and what is needed for the condition number."""
+
+    coef: Tensor
+    rank: Tensor
+    solver: str
+    fallback: Tensor
+    factor: Tensor
+    factor_kind: Literal["R", "s", "gram"]
+    _sv: Tensor | None = field(default=None, repr=False)
+
+    def singular_values(self) -> Tensor:
+        """Singular values of the solved (weighted, centred) design, descending: (B, k)."""
+        if self._sv is None:
+            if self.factor_kind == "s":
+                self._sv = self.factor
+            elif self.factor_kind == "R":
+                self._sv = torch.linalg.svdvals(self.factor)
+            else:
+                ev = torch.linalg.eigvalsh(self.factor).flip(-1).clamp(min=0)
+                self._sv = ev.sqrt()
+        return self._sv
+
+    def cond(self) -> Tensor:
+        """2-norm condition number ``s_max / s_min`` (inf when singular)."""
+        s = self.singular_values()
+        if s.shape[-1] == 0:
+            return torch.ones(s.shape[:-1], dtype=s.dtype, device=s.device)
+        return s[..., 0] / s[..., -1]
+
+
+def default_rcond(dtype: torch.dtype, n: int, p: int) -> float:
+    """numpy.linalg.lstsq's default: ``eps * max(n, p)``."""
+    return torch.finfo(dtype).eps * max(n, p, 1)
+
+
+def spectral_solve(z: Tensor, s: Tensor, vh: Tensor, lam: Tensor | None, rcond: float) -> Tensor:
+    """``theta = V diag(f) z`` with ``f = s / (s^2 + lam)``; singular values <= rcond * s_max dropped
+    where ``lam == 0`` (minimum norm). ``z = U^T y`` (B, k, t), ``s`` (B, k), ``vh`` (B, k, p)."""
+    s_ = s.unsqueeze(-1)
+    if s.shape[-1] == 0:
+        return vh.mT @ z
+    cut = s_ > rcond * s_[..., :1, :]
+    if lam is None:
+        f = torch.where(cut, 1 / torch.where(cut, s_, torch.ones_like(s_)), torch.zeros_like(s_))
+    else:
+        lam_ = lam.unsqueeze(-2)  # (B, 1, t)
+        keep = cut | (lam_ > 0)
+        denom = torch.where(keep, s_ * s_ + lam_, torch.ones_like(s_ * lam_))
+        f = torch.where(keep, s_ / denom, torch.zeros_like(denom))
+    return vh.mT @ (f * z)
+
+
+def _rank(s: Tensor, rcond: float) -> Tensor:
+    if s.shape[-1] == 0:
+        return torch.zeros(s.shape[:-1], dtype=torch.int64, device=s.device)
+    return (s > rcond * s[..., :1]).sum(-1)
+
+
+def _certainly_full_rank(r: Tensor, rcond: float) -> Tensor:
+    """True where ``p * cond_1(R) < 1 / rcond``, which implies ``cond_2(R) < 1 / rcond``."""
+    p = r.shape[-1]
+    eye = torch.eye(p, dtype=r.dtype, device=r.device).expand_as(r)
+    with torch.no_grad():
+        rinv = torch.linalg.solve_triangular(r, eye, upper=True)
+    k1 = r.abs().sum(-2).amax(-1) * rinv.abs().sum(-2).amax(-1)
+    return torch.isfinite(k1) & (k1 * p * rcond < 1)
+
+
+def _svd_core(x: Tensor, y: Tensor, lam: Tensor | None, rcond: float) -> tuple[Tensor, Tensor, Tensor]:
+    u, s, vh = torch.linalg.svd(x, full_matrices=False)
+    coef = spectral_solve(u.mT @ y, s, vh, lam, rcond)
+    return coef, _rank(s, rcond), s
+
+
+def _qr_core(x: Tensor, y: Tensor, lam: Tensor | None, rcond: float) -> tuple[Tensor, Tensor, Tensor]:
+    """QR path for ``n >= p``: returns coef (B, p, t), rank (B,), R (B, p, p)."""
+    p = x.shape[-1]
+    a, tau = torch.geqrf(x)
+    r = a[..., :p, :].triu()
+    z = torch.ormqr(a, tau, y, transpose=True)[..., :p, :]
+    if lam is None:
+        full = _certainly_full_rank(r, rcond)
+        if bool(full.all()):
+            coef = torch.linalg.solve_triangular(r, z, upper=True)
+            rank = torch.full(full.shape, p, dtype=torch.int64, device=x.device)
+            return coef, rank, r
+        coef = torch.empty(*x.shape[:-2], p, y.shape[-1], dtype=x.dtype, device=x.device)
+        rank = torch.full(full.shape, p, dtype=torch.int64, device=x.device)
+        if bool(full.any()):
+            coef[full] = torch.linalg.solve_triangular(r[full], z[full], upper=True)
+        rest = ~full
+        c, k, _ = _svd_core(r[rest], z[rest], None, rcond)
+        coef[rest], rank[rest] = c, k
+        return coef, rank, r
+    ur, s, vh = torch.linalg.svd(r)
+    coef = spectral_solve(ur.mT @ z, s, vh, lam, rcond)
+    return coef, _rank(s, rcond), r
+
+
+def _cholesky_core(
+    x: Tensor, y: Tensor, lam: Tensor | None, max_cond: float, refine_tol: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Cholesky + refinement. Returns coef (B, p, t), ok (B,), Gram (B, p, p)."""
+    p, t = x.shape[-1], y.shape[-1]
+    gram = x.mT @ x
+    eye = torch.eye(p, dtype=x.dtype, device=x.device)
+    per_target = lam is not None
+    if per_target:
+        g = gram.unsqueeze(1) + lam[..., None, None] * eye  # (B, t, p, p)
+    else:
+        g = gram.unsqueeze(1)  # (B, 1, p, p)
+    chol, info = torch.linalg.cholesky_ex(g)
+    d = chol.diagonal(dim1=-2, dim2=-1)
+    est = d.amax(-1) / d.amin(-1)
+    ok = ((info == 0) & torch.isfinite(est) & (est < max_cond)).all(-1)  # (B,)
+    chol = torch.where(ok[:, None, None, None], chol, eye)  # keep failed items harmless
+
+    def csolve(rhs: Tensor) -> Tensor:  # rhs (B, p, t) -> (B, p, t)
+        if per_target:
+            return torch.cholesky_solve(rhs.mT.unsqueeze(-1), chol).squeeze(-1).mT
+        return torch.cholesky_solve(rhs, chol.squeeze(1))
+
+    lam_row = None if lam is None else lam.unsqueeze(-2)  # (B, 1, t)
+    coef = csolve(x.mT @ y)
+    scale = coef.abs().amax(-2).clamp(min=torch.finfo(x.dtype).tiny)  # (B, t)
+    rel = torch.full((x.shape[0],), math.inf, dtype=x.dtype, device=x.device)
+    for _ in range(4):
+        grad = x.mT @ (y - x @ coef)
+        if lam_row is not None:
+            grad = grad - lam_row * coef
+        delta = csolve(grad)
+        coef = coef + delta
+        rel = (delta.abs().amax(-2) / scale).amax(-1)
+        if bool((rel[ok] <= 4 * torch.finfo(x.dtype).eps).all()):
+            break
+    ok = ok & (rel <= refine_tol)
+    return coef, ok, gram
+
+
+def solve_design(
+    x: Tensor,
+    y: Tensor,
+    lam: Tensor | None = None,
+    *,
+    solver: SolverName = "qr",
+    rcond: float | None = None,
+) -> Solution:
+    """Least squares / ridge on already weighted (and centred) ``x (B, n, p)``, ``y (B, n, t)``.
+
+    ``lam`` (B, t) or None penalises every column. Returns a :class:`Solution`.
+    """
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
+    b, n, p = x.shape
+    rc = default_rcond(x.dtype, n, p) if rcond is None else float(rcond)
+    if lam is not None and not bool((lam > 0).any()):
+        lam = None
+    no_fallback = torch.zeros(b, dtype=torch.bool, device=x.device)
+    if b == 0 or p == 0:
+        coef = x.new_zeros(b, p, y.shape[-1])
+        return Solution(coef, no_fallback.long(), solver, no_fallback, x.new_zeros(b, 0), "s")
+    if solver == "svd" or (solver == "qr" and n < p):
+        coef, rank, s = _svd_core(x, y, lam, rc)
+        return Solution(coef, rank, "svd", no_fallback, s, "s")
+    if solver == "qr":
+        coef, rank, r = _qr_core(x, y, lam, rc)
+        return Solution(coef, rank, "qr", no_fallback, r, "R")
+    if solver == "normal":
+        gram = x.mT @ x
+        g = gram if lam is None else gram.unsqueeze(1) + lam[..., None, None] * torch.eye(p).to(x)
+        rhs = x.mT @ y
+        if lam is None:
+            coef = torch.linalg.solve(g, rhs)
+        else:
+            coef = torch.linalg.solve(g, rhs.mT.unsqueeze(-1)).squeeze(-1).mT
+        sol = Solution(coef, no_fallback.long(), "normal", no_fallback, gram, "gram")
+        sol.rank = _rank(sol.singular_values(), rc)
+        warnings.warn(
+            "solver='normal' solves (X^T X + lambda I) theta = X^T y, which squares the condition "
+            "number of X; expect wrong digits once cond(X)^2 * eps approaches 1 (see fit.cond). "
+            "Use solver='qr' (default) or 'svd'.",
+            NormalEquationsWarning,
+            stacklevel=3,
+        )
+        return sol
+    # cholesky
+    eps = torch.finfo(x.dtype).eps
+    coef, ok, gram = _cholesky_core(x, y, lam, max_cond=0.05 / math.sqrt(eps), refine_tol=1e-6)
+    rank = torch.full((b,), p, dtype=torch.int64, device=x.device)
+    bad = ~ok
+    if bool(bad.any()):
+        if n >= p:
+            c, k, _ = _qr_core(x[bad], y[bad], None if lam is None else lam[bad], rc)
+        else:
+            c, k, _ = _svd_core(x[bad], y[bad], None if lam is None else lam[bad], rc)
+        coef[bad], rank[bad] = c, k
+        warnings.warn(
+            f"solver='cholesky': {int(bad.sum())} of {b} dataset(s) were ill-conditioned or "
+            "rank-deficient for the normal equations and were solved with QR/SVD instead "
+            "(see fit.fallback).",
+            SolverFallbackWarning,
+            stacklevel=3,
+        )
+    return Solution(coef, rank, "cholesky", bad, gram, "gram")
+
+
+def solve(
+    x: Tensor,
+    y: Tensor,
+    *,
+    ridge: Tensor | None = None,
+    weights: Tensor | None = None,
+    unpenalised: int | None = None,
+    solver: SolverName = "qr",
+    rcond: float | None = None,
+) -> Solution:
+    """Weighted least squares / ridge with an optional unpenalised column (the intercept).
+
+    ``x (B, n, p)``, ``y (B, n, t)``, ``ridge (B, t)``, ``weights (B, n)`` (>= 0). When some
+    ``ridge > 0`` and ``unpenalised`` names the constant column, that column is eliminated by
+    (weighted) centring of ``x`` and ``y`` and its coefficient recovered as
+    ``ybar - xbar @ theta`` (scikit-learn's Ridge does the same); the reported rank then counts it
+    and the condition number is that of the centred design. Without ridge nothing is centred and the
+    minimum-norm solution (rank-deficient case) is over all coefficients, like
+    ``numpy.linalg.lstsq``.
+    """
+    centre = unpenalised is not None and ridge is not None and bool((ridge > 0).any())
+    sw = None if weights is None else weights.sqrt().unsqueeze(-1)
+    if not centre:
+        xw, yw = (x, y) if sw is None else (x * sw, y * sw)
+        return solve_design(xw, yw, ridge, solver=solver, rcond=rcond)
+    p = x.shape[-1]
+    keep = [j for j in range(p) if j != unpenalised]
+    xr = x[..., keep]
+    if weights is None:
+        xbar, ybar = xr.mean(-2, keepdim=True), y.mean(-2, keepdim=True)
+    else:
+        wn = (weights / weights.sum(-1, keepdim=True)).unsqueeze(-1)
+        xbar, ybar = (wn * xr).sum(-2, keepdim=True), (wn * y).sum(-2, keepdim=True)
+    xc, yc = xr - xbar, y - ybar
+    if sw is not None:
+        xc, yc = xc * sw, yc * sw
+    sol = solve_design(xc, yc, ridge, solver=solver, rcond=rcond)
+    theta = sol.coef
+    icpt = ybar - xbar @ theta  # (B, 1, t)
+    sol.coef = torch.cat([theta[..., :unpenalised, :], icpt, theta[..., unpenalised:, :]], dim=-2)
+    sol.rank = sol.rank + 1
+    return sol
