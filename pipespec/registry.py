@@ -133,10 +133,12 @@ class Registry:
         table = self._tables[kind]
         if name in table:
             return table[name]
-        close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        known = ", ".join(sorted(table)) or "none"
-        raise RegistryError(f"unknown {kind} {name!r}{hint} (registered {kind}s: {known})")
+        close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.6)
+        if close:
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? (`pipespec list` shows all)"
+        else:
+            hint = f"registered {kind}s: {', '.join(sorted(table)) or 'none'}"
+        raise RegistryError(f"unknown {kind} {name!r}; {hint}")
 
     def names(self, kind: str) -> list[str]:
         self.load_plugins()

@@ -248,6 +248,9 @@ def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str]:
         )
     if v == "required":
         return path, f"missing required {err.message.split(' is a')[0]} in {what}"
+    if v == "pattern":
+        forms = ", ".join(err.schema.get("examples", [])) or f"matching {err.schema['pattern']}"
+        return path, f"found {_describe(inst)}, expected a string of the form {forms}"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return path, f"found {_describe(inst)}, expected {_expected(err.schema)}"
     return path, f"found {_type_name(inst)} {_describe(inst)}, expected {_expected(err.schema)}"

@@ -1,0 +1,160 @@
+"""The built loader: reproducible per (seed, epoch, index), whatever the workers; compositions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pipespec
+import tests.components  # noqa: F401  (registers the test steps)
+from pipespec.compose import OneOfStep, RandomApplyStep, SomeOfStep
+from pipespec.seeding import sample_generator
+from tests.components import Tag
+
+SPEC: dict[str, Any] = {
+    "seed": 7,
+    "source": {"sine": {"n": 40, "noise": 0.0}},
+    "steps": [
+        {"random_apply": {"p": 0.5, "steps": [{"t_jitter": {"scale": 0.3}}]}},
+        {
+            "one_of": {
+                "steps": [{"t_tag": {"name": "a"}}, {"t_tag": {"name": "b"}}],
+                "weights": [1, 3],
+            }
+        },
+        {"some_of": {"steps": [{"t_tag": {"name": "x"}}, {"t_tag": {"name": "y"}}], "n": [0, 2]}},
+    ],
+    "loader": {"batch_size": 8, "shuffle": True},
+}
+
+
+def _with_loader(**options: Any) -> dict[str, Any]:
+    return {**SPEC, "loader": {**SPEC["loader"], **options}}
+
+
+def _epochs(loader: pipespec.PipelineLoader, n: int) -> list[list[dict[str, Any]]]:
+    return [list(loader) for _ in range(n)]
+
+
+def _same(a: list[list[dict[str, Any]]], b: list[list[dict[str, Any]]]) -> bool:
+    if len(a) != len(b):
+        return False
+    for ea, eb in zip(a, b, strict=True):
+        if len(ea) != len(eb):
+            return False
+        for ba, bb in zip(ea, eb, strict=True):
+            if ba.keys() != bb.keys():
+                return False
+            for key in ba:
+                va, vb = ba[key], bb[key]
+                same = torch.equal(va, vb) if isinstance(va, torch.Tensor) else va == vb
+                if not same:
+                    return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def reference() -> list[list[dict[str, Any]]]:
+    return _epochs(pipespec.build_loader(_with_loader(num_workers=0)), 3)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"num_workers": 1},
+        {"num_workers": 2},
+        {"num_workers": 2, "persistent_workers": True},
+        {"num_workers": 1, "persistent_workers": True, "prefetch_factor": 1},
+    ],
+    ids=["1-worker", "2-workers", "2-persistent", "1-persistent"],
+)
+def test_same_batches_whatever_the_workers(reference: list, options: dict) -> None:
+    assert _same(_epochs(pipespec.build_loader(_with_loader(**options)), 3), reference)
+
+
+def test_each_pass_is_a_new_epoch_and_epochs_replay(reference: list) -> None:
+    first, second, third = reference
+    assert not _same([first], [second]) and not _same([second], [third])
+    # the order is a permutation of the dataset in each epoch
+    for epoch in reference:
+        assert sorted(torch.cat([b["index"] for b in epoch]).tolist()) == list(range(40))
+    loader = pipespec.build_loader(_with_loader(num_workers=2))
+    loader.set_epoch(1)
+    assert _same([list(loader)], [second])
+    assert _same([list(loader)], [third])  # later passes continue from the epoch set
+    loader.set_epoch(0)
+    assert _same([list(loader)], [first])
+
+
+def test_sample_depends_only_on_seed_epoch_index() -> None:
+    dataset = pipespec.build_dataset(SPEC)
+    a = dataset[(2, 5)]
+    assert dataset[(0, 1)] is not None  # other samples in between change nothing
+    b = dataset[(2, 5)]
+    assert torch.equal(a["y"], b["y"]) and a["trail"] == b["trail"]
+    different_seed = pipespec.build_dataset({**SPEC, "seed": 8})
+    trails = {different_seed[(e, 5)]["trail"] for e in range(20)} | {
+        dataset[(e, 5)]["trail"] for e in range(20)
+    }
+    assert len(trails) > 1
+
+
+def test_unshuffled_loader_keeps_order() -> None:
+    loader = pipespec.build_loader(_with_loader(shuffle=False))
+    indices = torch.cat([b["index"] for b in loader]).tolist()
+    assert indices == list(range(40))
+
+
+def test_one_of_follows_weights() -> None:
+    step = OneOfStep([Tag("a"), Tag("b"), Tag("c")], weights=[1.0, 0.0, 3.0])
+    counts = Counter(step({}, sample_generator(0, 0, i))["trail"] for i in range(4000))
+    assert counts["b"] == 0
+    assert 0.72 < counts["c"] / 4000 < 0.78
+
+
+def test_some_of_respects_bounds_and_order() -> None:
+    step = SomeOfStep([Tag("a"), Tag("b"), Tag("c")], n=(1, 2))
+    trails = Counter(step({}, sample_generator(0, 0, i))["trail"] for i in range(3000))
+    assert set(trails) == {"a", "b", "c", "ab", "ac", "bc"}
+    # size uniform on {1, 2}
+    singles = sum(v for k, v in trails.items() if len(k) == 1)
+    assert 0.45 < singles / 3000 < 0.55
+
+
+@given(st.floats(0, 1))
+@settings(max_examples=10)
+def test_random_apply_rate(p: float) -> None:
+    step = RandomApplyStep([Tag("a")], p)
+    applied = sum(step({}, sample_generator(1, 0, i)).get("trail") == "a" for i in range(2000))
+    assert abs(applied / 2000 - p) < 0.05
+
+
+def test_batch_steps_run_on_the_batch_reproducibly() -> None:
+    spec = {**SPEC, "steps": [], "batch_steps": [{"t_jitter": {"scale": 1.0}}]}
+    a, b = _epochs(pipespec.build_loader(spec), 2)
+    plain = _epochs(pipespec.build_loader({**spec, "batch_steps": []}), 1)[0]
+    again = pipespec.build_loader(spec)
+    assert _same([list(again)], [a])
+    assert not _same([a], [b])
+    for noisy, clean in zip(a, plain, strict=True):
+        assert torch.equal(noisy["index"], clean["index"])
+        assert not torch.allclose(noisy["y"], clean["y"])
+
+
+def test_construction_errors_name_the_place() -> None:
+    with pytest.raises(
+        pipespec.SpecError, match=r"^<spec>: source: cannot build source 'sine': .*high"
+    ):
+        pipespec.build_dataset({"source": {"sine": {"low": 1.0, "high": 0.0}}})
+
+
+def test_cuda_device_without_cuda_is_a_spec_error() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    with pytest.raises(pipespec.SpecError, match="CUDA is not available"):
+        pipespec.build_loader({"source": "sine", "device": "cuda"})
