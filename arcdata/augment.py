@@ -384,7 +384,7 @@ def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
                 f"cannot apply unknown augmentation {key!r}; known: dihedral, color_perm, "
                 "translate, shuffle_pairs"
             )
-    return np.ascontiguousarray(g)
+    return g.copy()
 
 
 def _as_numpy_grid(grid: Any) -> np.ndarray:
@@ -411,7 +411,7 @@ def invert(grid_or_sample: Any, aug: Mapping[str, Any] | None = None) -> Any:
     if isinstance(grid_or_sample, Mapping):
         sample = grid_or_sample
         aug = sample.get("aug", {}) if aug is None else aug
-        out = _map_sample(sample, lambda g: np.ascontiguousarray(_invert_grid(g, aug)))
+        out = _map_sample(sample, lambda g: _invert_grid(g, aug).copy())
         if "train" in out:
             for key in reversed(list(aug)):
                 if _op(key) == "shuffle_pairs":
@@ -423,7 +423,7 @@ def invert(grid_or_sample: Any, aug: Mapping[str, Any] | None = None) -> Any:
         return out
     if aug is None:
         raise ArcError("invert(grid, aug) needs the aug dict that was applied to the grid")
-    result = np.ascontiguousarray(_invert_grid(_as_numpy_grid(grid_or_sample), aug))
+    result = _invert_grid(_as_numpy_grid(grid_or_sample), aug).copy()  # C order, own memory
     if isinstance(grid_or_sample, torch.Tensor):
         return torch.from_numpy(result).to(grid_or_sample.device)
     return result
