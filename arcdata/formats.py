@@ -65,6 +65,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 2**20 else f"{n / 2**20:.1f} MB"
+
+
 def read_json(path: str | Path, *, max_size: int | None = None) -> Any:
     """Parse a JSON file; every failure is an :class:`ArcFormatError` with a one-line reason.
 
@@ -78,7 +82,7 @@ def read_json(path: str | Path, *, max_size: int | None = None) -> Any:
         size = os.stat(path).st_size
         if size > cap:
             raise ArcFormatError(
-                f"file is {size / 2**20:.1f} MB, over the {cap / 2**20:g} MB cap "
+                f"file is {_size(size)}, over the {_size(cap)} cap "
                 "(raise it with --max-size MB / max_size=)",
                 file=name,
             )
@@ -101,7 +105,7 @@ def read_json(path: str | Path, *, max_size: int | None = None) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
         where = f"line {err.lineno}, column {err.colno}"
-        if err.pos >= len(text.rstrip()):
+        if err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
             raise ArcFormatError(f"truncated JSON: {err.msg} at {where}", file=name) from None
         raise ArcFormatError(f"not valid JSON: {err.msg} at {where}", file=name) from None
     except ValueError as err:
@@ -136,8 +140,15 @@ def detect(doc: Any, name: str = "") -> str:
         return "solutions"
     if isinstance(doc, list):
         return "pairs"
-    if not isinstance(doc, dict) or not doc or "train" in doc or "test" in doc:
-        if isinstance(doc, dict) and isinstance(doc.get("train", doc.get("test")), dict):
+    if not isinstance(doc, dict) or not doc:
+        return "task"
+    if "train" in doc or "test" in doc:
+        split = doc.get("train", doc.get("test"))
+        if (
+            isinstance(split, dict)
+            and not isinstance(doc.get("test"), list)
+            and all(isinstance(t, dict) for t in split.values())
+        ):
             return "combined"
         return "task"
     first = next(iter(doc.values()))

@@ -170,6 +170,10 @@ def format_path(path: Iterable[str | int]) -> str:
     return out or "$"
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def describe(value: Any) -> str:
     """A short JSON-flavoured description of a value for messages (never the whole value)."""
     if value is None:
@@ -248,7 +252,7 @@ def _grid_extras(g: Any, path: Path_, out: list) -> None:
         if ref is None:
             ref = (i, len(row))
         elif len(row) != ref[1]:
-            out.append(((*path, i), f"row has {len(row)} cells, row {ref[0]} has {ref[1]}"))
+            out.append(((*path, i), f"row has {_n(len(row), 'cell')}, row {ref[0]} has {ref[1]}"))
 
 
 def _pairs_extras(pairs: Any, path: Path_, out: list) -> None:
@@ -274,9 +278,11 @@ def _count_problems(
     for tid, n in counts.items():
         got = doc.get(tid)
         if tid not in doc:
-            out.append(((tid,), f"missing: the challenges have {n} test input(s) for this task"))
+            out.append(
+                ((tid,), f"missing; the challenges have {_n(n, 'test input')} for this task")
+            )
         elif type(got) is list and len(got) != n:
-            out.append(((tid,), f"{len(got)} {what} for {n} test input(s)"))
+            out.append(((tid,), f"{_n(len(got), what)} for {_n(n, 'test input')}"))
     if not extra_ok:
         out += [((tid,), "not a task of the challenges") for tid in doc if tid not in counts]
     return out
@@ -309,7 +315,7 @@ def _extras(doc: Any, kind: str, challenges: Any) -> list[tuple[Path_, str]]:
                             _grid_extras(item[key], (tid, i, key), out)
         counts = _test_counts(challenges)
         if counts is not None:
-            what = "solution grid(s)" if kind == "solutions" else "prediction(s)"
+            what = "solution grid" if kind == "solutions" else "prediction"
             out += _count_problems(doc, counts, what, extra_ok=kind == "submission")
     return out
 
