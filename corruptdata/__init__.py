@@ -1,1 +1,92 @@
-"""corruptdata"""
+"""corruptdata: CIFAR image corruptions (the CIFAR-10-C set and the seed tutorial's), batched,
+reproducible from a generator, CPU or CUDA; CIFAR sources and CIFAR-10-C style datasets.
+
+    >>> import corruptdata
+    >>> out = corruptdata.corrupt(images, "glass_blur", severity=3, generator=g)
+    >>> step = corruptdata.GaussianNoise(severity=(1, 5))   # pipespec step / batch step
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api import corrupt, names
+from .errors import CifarError, CorruptError, CorruptParamError
+from .transforms import (
+    TRANSFORMS,
+    BlackPatches,
+    Brightness,
+    Contrast,
+    Corruption,
+    DefocusBlur,
+    ElasticTransform,
+    Fog,
+    Frost,
+    GaussianBlur,
+    GaussianNoise,
+    GlassBlur,
+    ImpulseNoise,
+    JpegCompression,
+    MotionBlur,
+    Pixelate,
+    RandomCrop,
+    Reflect,
+    Saturate,
+    ShotNoise,
+    Snow,
+    Spatter,
+    SpeckleNoise,
+    ZoomBlur,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Cifar10": "cifar",
+    "Cifar100": "cifar",
+    "load_cifar": "cifar",
+    "CifarC": "cifar_c",
+    "materialize": "cifar_c",
+}
+
+__all__ = [
+    "TRANSFORMS",
+    "BlackPatches",
+    "Brightness",
+    "CifarError",
+    "Contrast",
+    "CorruptError",
+    "CorruptParamError",
+    "Corruption",
+    "DefocusBlur",
+    "ElasticTransform",
+    "Fog",
+    "Frost",
+    "GaussianBlur",
+    "GaussianNoise",
+    "GlassBlur",
+    "ImpulseNoise",
+    "JpegCompression",
+    "MotionBlur",
+    "Pixelate",
+    "RandomCrop",
+    "Reflect",
+    "Saturate",
+    "ShotNoise",
+    "Snow",
+    "Spatter",
+    "SpeckleNoise",
+    "ZoomBlur",
+    "corrupt",
+    "names",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    """The CIFAR datasets load on first use (they pull in pickle readers and numpy I/O)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

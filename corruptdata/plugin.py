@@ -1,9 +1,27 @@
-"""Registers corruptdata's components with pipespec (entry point `pipespec.plugins`)."""
+"""Registers corruptdata's components with pipespec (entry point ``pipespec.plugins``).
+
+Every available corruption is a step (usable per sample and, ``batch=True``, as a batch step)
+named as in CIFAR-10-C; the CIFAR sources and renderers are added when their modules exist.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 from pipespec.registry import Registry
+
+from .functional import KERNELS
+from .transforms import TRANSFORMS
 
 
 def register(registry: Registry) -> None:
-    """Nothing registered yet."""
+    for name, cls in TRANSFORMS.items():
+        if name in KERNELS:
+            registry.add("step", name, cls, batch=True)
+    for module in ("cifar", "cifar_c", "render"):
+        if importlib.util.find_spec(f"{__package__}.{module}") is None:
+            continue
+        hook = getattr(importlib.import_module(f"{__package__}.{module}"), "register", None)
+        if hook is not None:
+            hook(registry)

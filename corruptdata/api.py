@@ -1,0 +1,157 @@
+"""The functional entry points: ``corrupt(images, name, severity)`` and ``names(group)``, and
+the input checks every corruption shares (one clear :class:`CorruptParamError` per problem)."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from .errors import CorruptParamError
+from .functional import GROUPS, KERNELS
+from .functional._common import cpu_generator
+
+__all__ = ["check_images", "check_name", "check_severity", "corrupt", "names"]
+
+
+def names(group: str = "all") -> list[str]:
+    """The corruption names of ``group``: seed, noise, blur, weather, digital, benchmark (the
+    CIFAR-10-C 15), extra (its 4 extra), all (those 19 plus the seed set: 22 names)."""
+    if group not in GROUPS:
+        raise CorruptParamError(
+            f"unknown corruption group {group!r}; expected one of {', '.join(GROUPS)}"
+        )
+    return [n for n in GROUPS[group] if n in KERNELS]
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a known corruption, else an error with the closest names."""
+    if isinstance(name, str) and name in KERNELS:
+        return name
+    known = [n for n in GROUPS["all"]]
+    if isinstance(name, str) and name in known:
+        raise CorruptParamError(
+            f"corruption {name!r} is not available in this installation (its module is missing)"
+        )
+    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise CorruptParamError(
+        f"unknown corruption {name!r}{hint} (known: {', '.join(sorted(known))})"
+    )
+
+
+def check_images(images: Any, where: str = "images") -> tuple[torch.Tensor, bool]:
+    """Validate float images in [0, 1] shaped (C, H, W) or (B, C, H, W).
+
+    Returns the images as (B, C, H, W) and whether a batch dim was added.
+    """
+    if not isinstance(images, torch.Tensor):
+        raise CorruptParamError(
+            f"{where}: expected a torch.Tensor of shape (B, C, H, W) or (C, H, W), "
+            f"got {type(images).__name__}"
+        )
+    if images.dim() not in (3, 4):
+        raise CorruptParamError(
+            f"{where}: expected shape (B, C, H, W) or (C, H, W), got {tuple(images.shape)}"
+        )
+    if not images.is_floating_point():
+        hint = " (uint8? divide by 255 first)" if images.dtype == torch.uint8 else ""
+        raise CorruptParamError(
+            f"{where}: expected a floating-point tensor with values in [0, 1], "
+            f"got dtype {images.dtype}{hint}"
+        )
+    if images.numel():
+        lo, hi = torch.aminmax(images)
+        if not (lo >= 0 and hi <= 1):  # also catches NaN
+            raise CorruptParamError(
+                f"{where}: expected values in [0, 1], got min {lo.item():.4g} and max "
+                f"{hi.item():.4g}; scale the images to [0, 1] (x / 255 for 8-bit data)"
+            )
+    if images.dim() == 3:
+        return images.unsqueeze(0), True
+    return images, False
+
+
+def check_severity(severity: Any, batch: int, where: str = "severity") -> torch.Tensor:
+    """An int 1..5 or a (B,) integer tensor of them, as an int64 (B,) CPU tensor."""
+    if isinstance(severity, bool):
+        raise CorruptParamError(f"{where}: expected an integer 1..5, got {severity!r}")
+    if isinstance(severity, int):
+        if not 1 <= severity <= 5:
+            raise CorruptParamError(f"{where}: expected an integer 1..5, got {severity}")
+        return torch.full((batch,), severity, dtype=torch.int64)
+    if isinstance(severity, torch.Tensor):
+        if severity.is_floating_point() or severity.dtype == torch.bool:
+            raise CorruptParamError(f"{where}: expected integers 1..5, got dtype {severity.dtype}")
+        sev = severity.reshape(-1).cpu().long()
+        if sev.numel() == 1:
+            sev = sev.expand(batch)
+        if sev.numel() != batch:
+            raise CorruptParamError(
+                f"{where}: expected one severity or {batch} (one per image), got {sev.numel()}"
+            )
+        if batch and not bool(((sev >= 1) & (sev <= 5)).all()):
+            bad = sev[(sev < 1) | (sev > 5)][0].item()
+            raise CorruptParamError(f"{where}: expected integers 1..5, got {bad}")
+        return sev.contiguous()
+    raise CorruptParamError(
+        f"{where}: expected an int 1..5 or a tensor of them, got {type(severity).__name__}"
+    )
+
+
+def _accepted(fn: Callable[..., Any]) -> set[str]:
+    return {
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind is p.KEYWORD_ONLY
+        or (p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)
+    }
+
+
+def split_options(name: str, options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Options for ``name``'s params function and for its kernel; unknown ones are an error."""
+    params_fn, kernel_fn = KERNELS[name]
+    p_ok, k_ok = _accepted(params_fn), _accepted(kernel_fn)
+    unknown = sorted(set(options) - p_ok - k_ok)
+    if unknown:
+        allowed = ", ".join(sorted(p_ok | k_ok)) or "none"
+        raise CorruptParamError(
+            f"{name}: unknown option(s) {', '.join(unknown)}; accepted options: {allowed}"
+        )
+    return (
+        {k: v for k, v in options.items() if k in p_ok},
+        {k: v for k, v in options.items() if k in k_ok and k not in p_ok},
+    )
+
+
+def corrupt(
+    images: torch.Tensor,
+    name: str,
+    severity: int | torch.Tensor = 3,
+    generator: torch.Generator | None = None,
+    *,
+    return_mask: bool = False,
+    **options: Any,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Corrupt float images in [0, 1], (C, H, W) or (B, C, H, W), with CIFAR-10-C's ``name``.
+
+    ``severity`` is an int 1..5 or one per image. Randomness comes from ``generator`` (params
+    are drawn on CPU; None: torch's default generator, seeded by ``torch.manual_seed``).
+    ``options`` go to the corruption (e.g. ``sigma=`` for gaussian_noise). With
+    ``return_mask`` returns ``(images, mask)``, mask bool (B, H, W) (or (H, W)).
+    """
+    name = check_name(name)
+    batch, unbatched = check_images(images)
+    sev = check_severity(severity, batch.shape[0])
+    p_opts, k_opts = split_options(name, options)
+    params_fn, kernel_fn = KERNELS[name]
+    params = params_fn(sev, cpu_generator(generator), tuple(batch.shape), **p_opts)
+    out, mask = kernel_fn(batch, params, **k_opts)
+    if not return_mask:
+        return out[0] if unbatched else out
+    if mask is None:
+        mask = torch.zeros(batch.shape[0], *batch.shape[-2:], dtype=torch.bool, device=out.device)
+    return (out[0], mask[0]) if unbatched else (out, mask)

@@ -1,0 +1,17 @@
+"""The errors corruptdata raises; every one is a :class:`CorruptError`."""
+
+from __future__ import annotations
+
+__all__ = ["CifarError", "CorruptError", "CorruptParamError"]
+
+
+class CorruptError(Exception):
+    """Base class of every error corruptdata raises on purpose."""
+
+
+class CorruptParamError(CorruptError, ValueError):
+    """A corruption was asked for with a bad input: shape, dtype, range, severity, name, option."""
+
+
+class CifarError(CorruptError):
+    """A CIFAR (or CIFAR-C) file is missing, truncated or not in the expected format."""
