@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from .compose import OneOfStep, RandomApplyStep, SequenceStep, SomeOfStep, Step
 from .errors import PipespecError, SpecError
 from .registry import registry
-from .seeding import batch_generator, epoch_generator, sample_generator
+from .seeding import batch_generator, epoch_generator, sample_seed
 from .spec import Component, OneOf, RandomApply, Sequence, SomeOf, Spec, StepNode, load
 from .yamlsource import PathKey, format_path
 
@@ -68,6 +68,10 @@ class PipelineDataset(Dataset):
         self.step = step
         self.seed = seed
         self.epoch = 0
+        self._generator: torch.Generator | None = None  # one per process, re-seeded per sample
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_generator": None}
 
     def __len__(self) -> int:
         return len(self.source)  # type: ignore[arg-type]
@@ -77,7 +81,10 @@ class PipelineDataset(Dataset):
         sample = self.source[index]
         if self.step is None:
             return sample
-        return self.step(sample, sample_generator(self.seed, epoch, index))
+        if self._generator is None:
+            self._generator = torch.Generator()
+        self._generator.manual_seed(sample_seed(self.seed, epoch, index))
+        return self.step(sample, self._generator)
 
 
 class EpochSampler(Sampler):

@@ -135,7 +135,9 @@ class Registry:
             return table[name]
         close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.6)
         if close:
-            hint = f"did you mean {' or '.join(repr(c) for c in close)}? (`pipespec list` shows all)"
+            hint = (
+                f"did you mean {' or '.join(repr(c) for c in close)}? (`pipespec list` shows all)"
+            )
         else:
             hint = f"registered {kind}s: {', '.join(sorted(table)) or 'none'}"
         raise RegistryError(f"unknown {kind} {name!r}; {hint}")

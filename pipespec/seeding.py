@@ -7,9 +7,17 @@ worker that loads it, the number of workers, or what was loaded before.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 
-__all__ = ["batch_generator", "derive_seed", "epoch_generator", "sample_generator"]
+__all__ = [
+    "batch_generator",
+    "derive_seed",
+    "epoch_generator",
+    "sample_generator",
+    "sample_seed",
+]
 
 _MASK = (1 << 64) - 1
 # Stream tags keep the per-sample, per-batch and shuffling streams apart.
@@ -37,14 +45,24 @@ def _generator(seed: int) -> torch.Generator:
     return g
 
 
+@lru_cache(maxsize=64)
+def _epoch_key(tag: int, seed: int, epoch: int) -> int:
+    return derive_seed(tag, seed, epoch)
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """The 63-bit seed of sample ``index`` in ``epoch`` (one mixing round per sample)."""
+    return _splitmix64(_epoch_key(SAMPLE, seed, epoch) ^ index) >> 1
+
+
 def sample_generator(seed: int, epoch: int, index: int) -> torch.Generator:
-    """The CPU generator for sample ``index`` in ``epoch``."""
-    return _generator(derive_seed(SAMPLE, seed, epoch, index))
+    """A fresh CPU generator for sample ``index`` in ``epoch``."""
+    return _generator(sample_seed(seed, epoch, index))
 
 
 def batch_generator(seed: int, epoch: int, batch_index: int) -> torch.Generator:
     """The CPU generator for batch steps on batch ``batch_index`` in ``epoch``."""
-    return _generator(derive_seed(BATCH, seed, epoch, batch_index))
+    return _generator(_splitmix64(_epoch_key(BATCH, seed, epoch) ^ batch_index) >> 1)
 
 
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
