@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/python -m pipespec.demo examples out
+	$(BIN)/python examples/demo.py examples out
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .

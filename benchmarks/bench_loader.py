@@ -59,7 +59,7 @@ def _build(kind: str, name: str, params: Any) -> Any:
 
 
 def hand_loader(spec: dict[str, Any]) -> DataLoader:
-    (sname, sparams), = spec["source"].items()
+    ((sname, sparams),) = spec["source"].items()
     source = _build("source", sname, sparams)
     steps = [_build("step", *next(iter(s.items()))) for s in spec.get("steps", [])]
     cname, cparams = next(iter(spec.get("collate", {"default": {}}).items()))
@@ -91,8 +91,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args()
-    print(f"# bench_loader on {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, num_workers={args.workers}")
+    print(
+        f"# bench_loader on {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, num_workers={args.workers}"
+    )
     for name, spec in CASES.items():
         spec = {**spec, "loader": {**spec["loader"], "num_workers": args.workers}}
         built, hand = pipespec.build_loader(spec), hand_loader(spec)
@@ -101,8 +103,10 @@ def main() -> None:
         for _ in range(args.repeats):
             best_spec = max(best_spec, items_per_second(built, args.batches))
             best_hand = max(best_hand, items_per_second(hand, args.batches))
-        print(f"{name}: spec {best_spec:,.0f} items/s, hand {best_hand:,.0f} items/s, "
-              f"ratio spec/hand {best_spec / best_hand:.3f}")
+        print(
+            f"{name}: spec {best_spec:,.0f} items/s, hand {best_hand:,.0f} items/s, "
+            f"ratio spec/hand {best_spec / best_hand:.3f}"
+        )
 
 
 if __name__ == "__main__":
