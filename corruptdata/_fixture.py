@@ -61,21 +61,19 @@ def fixture_arrays(n: int, *, seed: int = 0, classes: int = 10) -> tuple[np.ndar
     """
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:32, 0:32].astype(np.float64) / 32.0
-    freq = rng.uniform(0.5, 3.0, size=(n, 3, 3, 2))
-    phase = rng.uniform(0, 2 * np.pi, size=(n, 3, 3))
-    amp = rng.uniform(0.1, 0.3, size=(n, 3, 3))
-    arg = (
-        2 * np.pi * (freq[..., 0, None, None] * xx + freq[..., 1, None, None] * yy)
-        + phase[..., None, None]
-    )
-    img = 0.5 + (amp[..., None, None] * np.sin(arg)).sum(axis=2)
+    freq = rng.uniform(0.3, 2.0, size=(n, 2, 2))
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 2))
+    amp = rng.uniform(0.08, 0.2, size=(n, 2))
+    arg = 2 * np.pi * (freq[..., 0, None, None] * xx + freq[..., 1, None, None] * yy)
+    shade = (amp[..., None, None] * np.sin(arg + phase[..., None, None])).sum(axis=1)
+    base = rng.uniform(0.25, 0.75, size=(n, 3))
+    img = base[:, :, None, None] + shade[:, None]  # one luminance pattern, tinted per image
     cy, cx = rng.uniform(8, 24, size=(2, n))
     r = rng.uniform(4, 9, size=n)
-    disc = ((yy * 32 - cy[:, None, None]) ** 2 + (xx * 32 - cx[:, None, None]) ** 2) < r[
-        :, None, None
-    ] ** 2
+    dist2 = (yy * 32 - cy[:, None, None]) ** 2 + (xx * 32 - cx[:, None, None]) ** 2
+    disc = dist2 < r[:, None, None] ** 2
     colour = rng.uniform(0, 1, size=(n, 3))
-    img = np.where(disc[:, None], colour[:, :, None, None], img)
+    img = np.where(disc[:, None], colour[:, :, None, None] + 0.5 * shade[:, None], img)
     images = np.clip(img * 255.0, 0, 255).astype(np.uint8)
     labels = rng.integers(0, classes, size=n).astype(np.int64)
     return images, labels

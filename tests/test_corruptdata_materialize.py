@@ -1,0 +1,230 @@
+"""CIFAR-10-C materialisation: layout, determinism, crash safety, resume; CifarC reads it back."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from corruptdata import _fixture, cifar_c
+from corruptdata.cifar_c import (
+    PARTIAL,
+    CifarC,
+    chunk_generator,
+    corrupt_uint8,
+    materialize,
+    materialize_arrays,
+)
+from corruptdata.errors import CifarError
+
+N = 20
+NAMES = ["contrast", "gaussian_noise"]  # one deterministic, one stochastic
+CONTRAST = [0.75, 0.5, 0.4, 0.3, 0.15]  # reference/cifar_c.md
+
+
+@pytest.fixture(scope="module")
+def cifar_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cifar")
+    rng = np.random.default_rng(7)
+    train = _fixture.fixture_arrays(10, seed=3)
+    test = (_fixture.fixture_arrays(N, seed=4)[0], rng.integers(0, 10, size=N))
+    _fixture.write_cifar10_python(root, train, test, batch_label="test")
+    return root
+
+
+@pytest.fixture(scope="module")
+def small_chunks() -> None:
+    """Three chunks for 20 images (8 + 8 + 4), so chunk seeding is exercised."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(cifar_c, "CHUNK", 8)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def made(cifar_root: Path, tmp_path_factory: pytest.TempPathFactory, small_chunks: None) -> Path:
+    out = tmp_path_factory.mktemp("c10c")
+    result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+    assert result.written == NAMES and result.skipped == [] and result.images == N
+    return out
+
+
+def _test_split(root: Path) -> tuple[np.ndarray, np.ndarray]:
+    from corruptdata.cifar import load_cifar
+
+    arrays = load_cifar(root, train=False)
+    return arrays.images, arrays.labels
+
+
+def test_layout_is_the_released_one(made: Path, cifar_root: Path) -> None:
+    images, labels = _test_split(cifar_root)
+    for name in NAMES:
+        arr = np.load(made / f"{name}.npy")
+        assert arr.shape == (5 * N, 32, 32, 3) and arr.dtype == np.uint8
+    lab = np.load(made / "labels.npy")
+    assert lab.shape == (5 * N,) and np.issubdtype(lab.dtype, np.integer)
+    assert np.array_equal(lab, np.tile(labels, 5))
+    # severity-major blocks of HWC images: contrast matches the reference formula per block
+    arr = np.load(made / "contrast.npy")
+    x = images.transpose(0, 2, 3, 1).astype(np.float64) / 255.0
+    means = x.mean(axis=(1, 2), keepdims=True)
+    for s, c in enumerate(CONTRAST, start=1):
+        ref = np.uint8(np.clip((x - means) * c + means, 0, 1) * 255)
+        block = arr[(s - 1) * N : s * N].astype(np.int16)
+        assert np.abs(block - ref).max() <= 1, f"severity {s}"
+    assert sorted(p.name for p in made.iterdir()) == sorted(
+        [*(f"{n}.npy" for n in NAMES), "labels.npy", "corruptdata.json"]
+    )
+
+
+def test_noise_blocks_grow_with_severity(made: Path, cifar_root: Path) -> None:
+    images, _ = _test_split(cifar_root)
+    clean = images.transpose(0, 2, 3, 1).astype(np.float64)
+    arr = np.load(made / "gaussian_noise.npy").astype(np.float64)
+    err = [np.abs(arr[(s - 1) * N : s * N] - clean).mean() for s in range(1, 6)]
+    assert all(a < b for a, b in itertools.pairwise(err)), err
+
+
+def test_deterministic_for_a_seed(made: Path, cifar_root: Path, tmp_path: Path) -> None:
+    again = materialize(cifar_root, tmp_path / "a", names=NAMES, seed=5, progress=False)
+    other = materialize(cifar_root, tmp_path / "b", names=NAMES, seed=6, progress=False)
+    for name in NAMES:
+        assert (again.out / f"{name}.npy").read_bytes() == (made / f"{name}.npy").read_bytes()
+    assert (other.out / "contrast.npy").read_bytes() == (made / "contrast.npy").read_bytes()
+    noisy = np.load(other.out / "gaussian_noise.npy")
+    assert not np.array_equal(noisy, np.load(made / "gaussian_noise.npy"))
+
+
+def test_each_chunk_uses_its_own_generator(made: Path, cifar_root: Path) -> None:
+    images, _ = _test_split(cifar_root)
+    arr = np.load(made / "gaussian_noise.npy")
+    # chunk 1 of severity 4 (images 8..15) recomputed alone equals the file's bytes
+    gen = chunk_generator(5, "gaussian_noise", 4, 1)
+    block = corrupt_uint8(torch.from_numpy(images[8:16]), "gaussian_noise", 4, gen)
+    assert np.array_equal(block, arr[3 * N + 8 : 3 * N + 16])
+
+
+def test_interrupted_run_leaves_no_partial_and_resumes(
+    made: Path, cifar_root: Path, tmp_path: Path, small_chunks: None
+) -> None:
+    out = tmp_path / "resume"
+
+    def stop(name: str, severity: int, chunk: int) -> None:
+        if name == "gaussian_noise" and severity == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        materialize_arrays(
+            *_test_split(cifar_root), out, names=NAMES, seed=5, progress=False, on_chunk=stop
+        )
+    assert (out / "contrast.npy").is_file()
+    assert not (out / "gaussian_noise.npy").exists()
+    assert not list(out.glob(f"*{PARTIAL}"))
+    # a hard kill (no cleanup) leaves a temp file behind: the rerun removes and redoes it
+    (out / f"gaussian_noise.npy{PARTIAL}").write_bytes(b"\x93NUMPY half a file")
+    result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+    assert result.skipped == ["contrast"] and result.written == ["gaussian_noise"]
+    assert not list(out.glob(f"*{PARTIAL}"))
+    for name in NAMES:
+        assert (out / f"{name}.npy").read_bytes() == (made / f"{name}.npy").read_bytes()
+
+
+def test_damaged_final_file_is_rewritten(made: Path, cifar_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "damaged"
+    materialize(cifar_root, out, names=["contrast"], seed=5, progress=False)
+    path = out / "contrast.npy"
+    path.write_bytes(path.read_bytes()[:1000])
+    result = materialize(cifar_root, out, names=["contrast"], seed=5, progress=False)
+    assert result.written == ["contrast"]
+    assert path.read_bytes() == (made / "contrast.npy").read_bytes()
+
+
+def test_refuses_to_mix_seeds_or_foreign_files(
+    made: Path, cifar_root: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(CifarError, match=r"made with seed=5, this run has seed=9"):
+        materialize(cifar_root, made, names=NAMES, seed=9, progress=False)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    np.save(foreign / "contrast.npy", np.zeros((5, 32, 32, 3), np.uint8))
+    with pytest.raises(CifarError, match=r"contrast\.npy not written by corruptdata"):
+        materialize(cifar_root, foreign, names=NAMES, seed=5, progress=False)
+
+
+def test_unknown_name_is_refused_with_a_suggestion(cifar_root: Path, tmp_path: Path) -> None:
+    with pytest.raises(CifarError, match=r"unknown corruption 'gausian_noise'.*gaussian_noise"):
+        materialize(cifar_root, tmp_path, names=["gausian_noise"], progress=False)
+    assert not list(tmp_path.iterdir())
+
+
+def test_uint8_conversion_keeps_untouched_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = importlib.import_module("corruptdata.api")
+    monkeypatch.setattr(api, "corrupt", lambda x, *a, **k: x.clone())
+    levels = torch.arange(256, dtype=torch.uint8).repeat(12)[: 3 * 32 * 32].reshape(1, 3, 32, 32)
+    out = corrupt_uint8(levels, "contrast", 1, torch.Generator())
+    assert np.array_equal(out, levels.permute(0, 2, 3, 1).numpy())
+    # and truncates like np.uint8(x * 255): 0.5 level below the next one stays below
+    monkeypatch.setattr(api, "corrupt", lambda x, *a, **k: (x + 0.5 / 255).clamp(0, 1))
+    out = corrupt_uint8(levels, "contrast", 1, torch.Generator())
+    assert np.array_equal(out, levels.permute(0, 2, 3, 1).numpy())
+
+
+# --- CifarC ---------------------------------------------------------------------------------
+
+
+def test_cifarc_reads_a_severity_memory_mapped(made: Path, cifar_root: Path) -> None:
+    images, labels = _test_split(cifar_root)
+    ds = CifarC(str(made), "gaussian_noise", 3, clean=str(cifar_root))
+    assert len(ds) == N
+    arr = np.load(made / "gaussian_noise.npy")
+    sample = ds[7]
+    assert isinstance(ds._images, np.memmap)
+    assert set(sample) == {"image", "label", "index", "corruption", "severity", "clean"}
+    assert sample["image"].dtype == torch.uint8 and sample["image"].shape == (3, 32, 32)
+    assert np.array_equal(sample["image"].permute(1, 2, 0).numpy(), arr[2 * N + 7])
+    assert sample["label"] == labels[7] and sample["index"] == 7
+    assert (sample["corruption"], sample["severity"]) == ("gaussian_noise", 3)
+    assert np.array_equal(sample["clean"].numpy(), images[7])
+    # pickling for DataLoader workers carries no pixels
+    assert len(pickle.dumps(ds)) < len(arr.tobytes()) // 4
+
+
+def test_cifarc_all_severities_and_loader(made: Path) -> None:
+    ds = CifarC(str(made), "contrast")
+    assert len(ds) == 5 * N
+    assert [ds[i]["severity"] for i in (0, N - 1, N, 5 * N - 1)] == [1, 1, 2, 5]
+    loader = torch.utils.data.DataLoader(ds, batch_size=N, num_workers=2)
+    batches = list(loader)
+    assert len(batches) == 5
+    assert batches[4]["severity"].tolist() == [5] * N
+    arr = np.load(made / "contrast.npy")
+    assert np.array_equal(batches[4]["image"].permute(0, 2, 3, 1).numpy(), arr[4 * N :])
+
+
+def test_cifarc_errors_say_how_to_fix(made: Path, tmp_path: Path, cifar_root: Path) -> None:
+    with pytest.raises(CifarError, match=r"no CIFAR-10-C folder.*corruptdata materialize"):
+        CifarC(str(tmp_path / "none"), "contrast")
+    with pytest.raises(CifarError, match=r"no such corruption file; did you mean contrast"):
+        CifarC(str(made), "contrst")
+    with pytest.raises(CifarError, match=r"severity should be 1\.\.5"):
+        CifarC(str(made), "contrast", 6)
+    other = tmp_path / "other"
+    _fixture.write_cifar10_python(other, _fixture.fixture_arrays(5), _fixture.fixture_arrays(N + 1))
+    with pytest.raises(CifarError, match="not the same images"):
+        CifarC(str(made), "contrast", 1, clean=str(other))
+
+
+def test_cifarc_reads_the_published_layout(tmp_path: Path) -> None:
+    # the released files: plain np.save of uint8 (50000, 32, 32, 3); labels from a list
+    rng = np.random.default_rng(0)
+    arr = rng.integers(0, 256, size=(5 * 4, 32, 32, 3), dtype=np.uint8)
+    np.save(tmp_path / "fog.npy", arr)
+    np.save(tmp_path / "labels.npy", np.array([3, 1, 4, 1] * 5))
+    ds = CifarC(str(tmp_path), "fog", 2)
+    assert len(ds) == 4 and ds[1]["label"] == 1
+    assert np.array_equal(ds[1]["image"].permute(1, 2, 0).numpy(), arr[5])
