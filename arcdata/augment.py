@@ -193,9 +193,12 @@ def _op(key: str) -> str:
 
 def _record(aug: Mapping[str, Any] | None, op: str, value: Any) -> dict:
     """``aug`` with ``op`` appended, composed into the last entry when that is the same op."""
-    aug = dict(aug or {})
-    last = next(reversed(aug), None)
-    if last is not None and _op(last) == op and op in _COMPOSERS:
+    aug = dict(aug) if aug else {}
+    if op not in aug:  # the common case: first use of this op
+        aug[op] = value
+        return aug
+    last = next(reversed(aug))
+    if _op(last) == op and op in _COMPOSERS:
         aug[last] = _COMPOSERS[op](aug[last], value)
         return aug
     n = sum(1 for k in aug if _op(k) == op)
