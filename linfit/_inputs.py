@@ -10,7 +10,7 @@ from torch import Tensor
 
 from .errors import InputError
 
-__all__ = ["as_float", "check_finite", "check_xy", "check_ridge", "check_weights"]
+__all__ = ["as_float", "check_finite", "check_ridge", "check_weights", "check_xy"]
 
 
 def as_float(value: object, name: str, dtype: torch.dtype | None, device: torch.device | None = None) -> Tensor:
@@ -89,19 +89,23 @@ def check_xy(x: Tensor, y: Tensor) -> tuple[torch.Size, int, int, bool]:
     return batch, n, t, multi
 
 
-def check_weights(w: Tensor, batch: torch.Size, n: int) -> Tensor:
+def check_weights(w: Tensor, batch: torch.Size, n: int) -> tuple[Tensor, torch.Size]:
+    """Weights (..., n) >= 0 with a positive sum per dataset; their leading dims may extend the
+    batch (e.g. one weight vector per CV fold). Returns (weights expanded, new batch shape)."""
     check_finite(w, "weights")
+    if w.dim() == 0 or w.shape[-1] != n:
+        raise InputError(f"weights should have shape (..., n) with n={n}. Got {tuple(w.shape)}.")
     try:
-        w = w.expand(*batch, n) if w.dim() >= 1 and w.shape[-1] == n else None
+        batch = torch.broadcast_shapes(batch, w.shape[:-1])
     except RuntimeError:
-        w = None
-    if w is None:
-        raise InputError(f"weights should broadcast to (..., n) = {(*batch, n)}.")
+        raise InputError(
+            f"weights of shape {tuple(w.shape)} do not broadcast with the batch {tuple(batch)}."
+        ) from None
     if bool((w < 0).any()):
         raise InputError("weights should be >= 0 (a weight scales a point's squared error).")
     if bool((w.sum(-1) <= 0).any()):
         raise InputError("weights of some dataset are all zero; at least one point needs weight > 0.")
-    return w
+    return w.expand(*batch, n), batch
 
 
 def check_ridge(ridge: object, batch: torch.Size, t: int, multi: bool, like: Tensor) -> Tensor:

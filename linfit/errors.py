@@ -8,8 +8,8 @@ __all__ = [
     "LinfitError",
     "LinfitWarning",
     "NormalEquationsWarning",
-    "SolverFallbackWarning",
     "SolverError",
+    "SolverFallbackWarning",
     "UnderdeterminedWarning",
 ]
 

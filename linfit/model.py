@@ -201,10 +201,10 @@ def fit(
     b = _resolve_basis(basis, degree, intercept, domain, period).bind(xt)
     feats = b(xt)
     p = feats.shape[-1]
-    lam = check_ridge(ridge, batch, t, multi, xt)
     w = None
     if weights is not None:
-        w = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
+        w, batch = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
+    lam = check_ridge(ridge, batch, t, multi, xt)
     n_eff = n if w is None else int((w > 0).sum(-1).min())
     if n_eff < p and not bool((lam > 0).all()):
         warnings.warn(

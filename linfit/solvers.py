@@ -142,14 +142,12 @@ def _cholesky_core(
     x: Tensor, y: Tensor, lam: Tensor | None, max_cond: float, refine_tol: float
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Cholesky + refinement. Returns coef (B, p, t), ok (B,), Gram (B, p, p)."""
-    p, t = x.shape[-1], y.shape[-1]
+    p = x.shape[-1]
     gram = x.mT @ x
     eye = torch.eye(p, dtype=x.dtype, device=x.device)
     per_target = lam is not None
-    if per_target:
-        g = gram.unsqueeze(1) + lam[..., None, None] * eye  # (B, t, p, p)
-    else:
-        g = gram.unsqueeze(1)  # (B, 1, p, p)
+    # (B, t, p, p) with per-target lambdas, else (B, 1, p, p)
+    g = gram.unsqueeze(1) + lam[..., None, None] * eye if per_target else gram.unsqueeze(1)
     chol, info = torch.linalg.cholesky_ex(g)
     d = chol.diagonal(dim1=-2, dim2=-1)
     est = d.amax(-1) / d.amin(-1)

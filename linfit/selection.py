@@ -1,0 +1,444 @@
+"""Model selection: degree and lambda sweeps, k-fold CV, closed-form leave-one-out and GCV.
+
+- :func:`degree_sweep` factorises the design of the largest degree once: for a nested basis
+  (``poly``, ``monomial``, ``chebyshev``, ``legendre``, ``fourier``) the QR of the first ``p``
+  columns is the leading ``p x p`` block of the full QR, so every lower degree costs a
+  ``p x p`` triangular solve. Degrees it cannot certify full rank (or with ``p > n``) are refit
+  with :func:`linfit.fit` (rank-revealing).
+- :func:`ridge_sweep`, :func:`ridge_path` and :func:`ridge_loo` use one SVD of the (centred,
+  weighted) design for the whole lambda grid. LOO residuals are ``r_i / (1 - h_ii)`` with the
+  exact hat matrix of the ridge with unpenalised intercept
+  (``h_ii = w_i / sum(w) + sum_j U_ij^2 s_j^2 / (s_j^2 + lambda)``), the same criterion as
+  scikit-learn's ``RidgeCV`` (``fit_intercept=True``); GCV is ``mean(r^2) / (1 - df/n)^2``.
+- :func:`kfold_mse` runs all folds as one batched weighted fit (held-out points get weight 0).
+  Every fold uses the domain of the full ``x`` so that a ridge penalty means the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ._inputs import as_float, check_finite, check_weights, check_xy
+from .bases import Basis
+from .errors import InputError
+from .model import _resolve_basis, fit
+from .solvers import _certainly_full_rank, default_rcond
+
+__all__ = [
+    "LooResult",
+    "SweepTable",
+    "degree_sweep",
+    "kfold_mse",
+    "ridge_loo",
+    "ridge_path",
+    "ridge_sweep",
+    "split",
+]
+
+
+@dataclass
+class SweepTable:
+    """MSE per setting: ``train``/``val``/``test``/``cv`` are ``(k, *batch[, t])`` or None."""
+
+    param: str
+    values: list[float]
+    train: Tensor
+    val: Tensor | None = None
+    test: Tensor | None = None
+    cv: Tensor | None = None
+
+    def columns(self) -> dict[str, Tensor]:
+        cols = {"train": self.train, "val": self.val, "test": self.test, "cv": self.cv}
+        return {k: v for k, v in cols.items() if v is not None}
+
+    def mean(self, split: str) -> Tensor:
+        """The ``split`` column averaged over datasets and targets: (k,)."""
+        col = self.columns().get(split)
+        if col is None:
+            raise InputError(f"this sweep has no {split!r} column; it has {list(self.columns())}")
+        return col.reshape(len(self.values), -1).mean(-1)
+
+    def best(self, split: str | None = None) -> float:
+        """The setting with the lowest mean error on ``split`` (default: cv, else val, else train)."""
+        if split is None:
+            split = next(s for s in ("cv", "val", "train") if s in self.columns())
+        return self.values[int(self.mean(split).argmin())]
+
+    def __str__(self) -> str:
+        cols = self.columns()
+        head = f"{self.param:>10} " + " ".join(f"{k:>12}" for k in cols)
+        lines = [head, "-" * len(head)]
+        means = {k: self.mean(k) for k in cols}
+        for i, v in enumerate(self.values):
+            vs = f"{v:>10g}" if isinstance(v, float) else f"{v:>10}"
+            lines.append(vs + " " + " ".join(f"{float(means[k][i]):>12.5g}" for k in cols))
+        batch = self.train.shape[1:]
+        if batch.numel() > 1:
+            lines.append(f"(means over {batch.numel()} datasets/targets)")
+        return "\n".join(lines)
+
+
+def _prep(x: Any, y: Any, dtype: torch.dtype | None) -> tuple[Tensor, Tensor, torch.Size, int, int, bool]:
+    xt = as_float(x, "x", dtype)
+    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
+    batch, n, t, multi = check_xy(xt, yt)
+    check_finite(xt, "x")
+    check_finite(yt, "y")
+    return xt, yt, batch, n, t, multi
+
+
+def _mse(pred: Tensor, y: Tensor, multi: bool) -> Tensor:
+    return (y - pred).square().mean(-2 if multi else -1)
+
+
+def split(
+    x: Tensor, y: Tensor, sizes: Sequence[int], *, seed: int = 0
+) -> list[tuple[Tensor, Tensor]]:
+    """Split points (last dim of x, second-to-last of multi-target y) into parts of ``sizes``,
+    by one random permutation shared by the batch (from ``torch.Generator().manual_seed(seed)``)."""
+    n = x.shape[-1]
+    if sum(sizes) > n or any(s < 0 for s in sizes):
+        raise InputError(f"split sizes {list(sizes)} should be >= 0 and sum to at most n={n}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).to(x.device)
+    multi = y.dim() == x.dim() + 1
+    out, start = [], 0
+    for s in sizes:
+        idx = perm[start : start + s]
+        out.append((x[..., idx], y[..., idx, :] if multi else y[..., idx]))
+        start += s
+    return out
+
+
+def degree_sweep(
+    x: Any,
+    y: Any,
+    degrees: Sequence[int],
+    basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+    *,
+    val: tuple[Any, Any] | None = None,
+    test: tuple[Any, Any] | None = None,
+    weights: Any = None,
+    intercept: bool = True,
+    domain: tuple[float, float] | None = None,
+    period: float = 1.0,
+    dtype: torch.dtype | None = torch.float64,
+) -> SweepTable:
+    """Train (and val/test) MSE of least-squares fits for each degree, from one factorisation."""
+    degrees = [int(d) for d in degrees]
+    if not degrees:
+        raise InputError("degrees is empty")
+    xt, yt, batch, n, t, multi = _prep(x, y, dtype)
+    top = _resolve_basis(basis, max(degrees), intercept, domain, period).bind(xt)
+    evals = {"train": (xt, yt)}
+    for name, pair in (("val", val), ("test", test)):
+        if pair is not None:
+            ex, ey, *_ = _prep(pair[0], pair[1], xt.dtype)
+            evals[name] = (ex.to(xt.device), ey.to(xt.device))
+    feats = {k: top(v[0]) for k, v in evals.items()}
+    ymat = yt if multi else yt.unsqueeze(-1)
+    p_top = feats["train"].shape[-1]
+    nb = int(torch.Size(batch).numel())
+    X = feats["train"].expand(*batch, n, p_top).reshape(nb, n, p_top)
+    Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
+    w = None
+    if weights is not None:
+        w, wb = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
+        if wb != batch:
+            raise InputError(f"weights {tuple(wb)} should not add batch dims to {tuple(batch)}")
+        w = w.reshape(nb, n)
+    nested = top.nested and n >= p_top
+    if nested:
+        sw = 1 if w is None else w.sqrt().unsqueeze(-1)
+        a, tau = torch.geqrf(X * sw)
+        r_full = a[..., :p_top, :].triu()
+        z_full = torch.ormqr(a, tau, Y * sw, transpose=True)[..., :p_top, :]
+    rows: dict[str, list[Tensor]] = {k: [] for k in evals}
+    for d in degrees:
+        b_d = top.with_degree(d)
+        p = b_d.n_features
+        coef = None
+        if nested:
+            r = r_full[..., :p, :p]
+            full = _certainly_full_rank(r, default_rcond(X.dtype, n, p))
+            if bool(full.all()):
+                coef = torch.linalg.solve_triangular(r, z_full[..., :p, :], upper=True)
+                coef = coef.reshape(*batch, p, t)
+        if coef is None:  # not nested, or rank not certified: rank-revealing refit
+            f = fit(xt, yt, b_d, weights=weights, intercept=intercept, dtype=xt.dtype)
+            coef = f.coef if multi else f.coef.unsqueeze(-1)
+        for k, (_ex, ey) in evals.items():
+            pred = feats[k][..., :p] @ coef
+            rows[k].append(_mse(pred if multi else pred.squeeze(-1), ey, multi))
+    cols = {k: torch.stack(v) for k, v in rows.items()}
+    return SweepTable("degree", degrees, cols["train"], cols.get("val"), cols.get("test"))
+
+
+@dataclass
+class _Spectrum:
+    """One SVD of the (centred, weighted) design, reused for any lambda."""
+
+    u: Tensor  # (B, n, k)
+    s: Tensor  # (B, k)
+    vh: Tensor  # (B, k, q)
+    z: Tensor  # (B, k, t) = U^T yc
+    xbar: Tensor | None  # (B, 1, q)
+    ybar: Tensor | None  # (B, 1, t)
+    yc: Tensor  # (B, n, t) centred, weighted y
+    lev0: Tensor  # (B, n) leverage of the unpenalised intercept (0 without)
+    const: int | None
+    rcond: float
+
+    def coefs(self, lams: Tensor) -> Tensor:
+        """Coefficients for each lambda: (L, B, p, t) (intercept re-inserted)."""
+        f = self.filt(lams)  # (L, B, k, 1)
+        theta = self.vh.mT @ (f * self.z)
+        if self.const is None:
+            return theta
+        icpt = self.ybar - self.xbar @ theta
+        c = self.const
+        return torch.cat([theta[..., :c, :], icpt, theta[..., c:, :]], dim=-2)
+
+    def filt(self, lams: Tensor) -> Tensor:
+        s = self.s.unsqueeze(-1)  # (B, k, 1)
+        lam = lams.reshape(-1, 1, 1, 1)
+        keep = (s > self.rcond * s[..., :1, :]) | (lam > 0)
+        return torch.where(keep, s / torch.where(keep, s * s + lam, torch.ones_like(s * lam)), 0.0)
+
+    def shrink(self, lams: Tensor) -> Tensor:
+        """``s^2 / (s^2 + lambda)``: (L, B, k, 1)."""
+        return self.filt(lams) * self.s.unsqueeze(-1)
+
+
+def _spectrum(
+    x: Tensor, y: Tensor, basis: Basis, intercept: bool, w: Tensor | None, batch: torch.Size, multi: bool
+) -> _Spectrum:
+    feats = basis(x)
+    n, p = feats.shape[-2], feats.shape[-1]
+    ymat = y if multi else y.unsqueeze(-1)
+    t = ymat.shape[-1]
+    nb = int(torch.Size(batch).numel())
+    X = feats.expand(*batch, n, p).reshape(nb, n, p)
+    Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
+    const = basis.constant_index if intercept else None
+    if w is None:
+        wn = torch.full((nb, n), 1.0 / n, dtype=X.dtype, device=X.device)
+        sw = None
+    else:
+        wn = w / w.sum(-1, keepdim=True)
+        sw = w.sqrt().unsqueeze(-1)
+    xbar = ybar = None
+    if const is not None:
+        keep = [j for j in range(p) if j != const]
+        xr = X[..., keep]
+        xbar = (wn.unsqueeze(-1) * xr).sum(-2, keepdim=True)
+        ybar = (wn.unsqueeze(-1) * Y).sum(-2, keepdim=True)
+        xc, yc = xr - xbar, Y - ybar
+        lev0 = wn
+    else:
+        xc, yc = X, Y
+        lev0 = torch.zeros_like(wn)
+    if sw is not None:
+        xc, yc = xc * sw, yc * sw
+    u, s, vh = torch.linalg.svd(xc, full_matrices=False)
+    rc = default_rcond(X.dtype, n, p)
+    return _Spectrum(u, s, vh, u.mT @ yc, xbar, ybar, yc, lev0, const, rc)
+
+
+def _lambdas(lambdas: Any, like: Tensor) -> Tensor:
+    lams = as_float(lambdas, "lambdas", like.dtype, like.device).reshape(-1)
+    if lams.numel() == 0 or not bool(torch.isfinite(lams).all()) or bool((lams < 0).any()):
+        raise InputError(f"lambdas should be a non-empty grid of finite values >= 0. Got {lambdas!r:.80}.")
+    return lams
+
+
+def _unflat(v: Tensor, lead: int, batch: torch.Size, multi: bool) -> Tensor:
+    """(lead, B, ..., t) -> (lead, *batch, ...[, t])."""
+    v = v.reshape(lead, *batch, *v.shape[2:])
+    return v if multi else v.squeeze(-1)
+
+
+def ridge_path(
+    x: Any,
+    y: Any,
+    lambdas: Any,
+    basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+    degree: int | None = None,
+    *,
+    weights: Any = None,
+    intercept: bool = True,
+    domain: tuple[float, float] | None = None,
+    dtype: torch.dtype | None = torch.float64,
+) -> tuple[Tensor, Basis]:
+    """Ridge coefficients for each lambda, ``(L, *batch, p[, t])``, from one SVD; and the basis."""
+    xt, yt, batch, n, _t, multi = _prep(x, y, dtype)
+    b = _resolve_basis(basis, degree, intercept, domain, 1.0).bind(xt)
+    w = _weights(weights, xt, batch, n)
+    spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
+    lams = _lambdas(lambdas, xt)
+    return _unflat(spec.coefs(lams), len(lams), batch, multi), b
+
+
+def _weights(weights: Any, xt: Tensor, batch: torch.Size, n: int) -> Tensor | None:
+    if weights is None:
+        return None
+    w, wb = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
+    if wb != batch:
+        raise InputError(f"weights {tuple(wb)} should not add batch dims to {tuple(batch)}")
+    return w.reshape(-1, n)
+
+
+def ridge_sweep(
+    x: Any,
+    y: Any,
+    lambdas: Any,
+    basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+    degree: int | None = None,
+    *,
+    val: tuple[Any, Any] | None = None,
+    test: tuple[Any, Any] | None = None,
+    weights: Any = None,
+    intercept: bool = True,
+    domain: tuple[float, float] | None = None,
+    dtype: torch.dtype | None = torch.float64,
+) -> SweepTable:
+    """Train (and val/test) MSE of ridge fits for each lambda in the grid, from one SVD."""
+    xt, yt, batch, n, _t, multi = _prep(x, y, dtype)
+    b = _resolve_basis(basis, degree, intercept, domain, 1.0).bind(xt)
+    w = _weights(weights, xt, batch, n)
+    spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
+    lams = _lambdas(lambdas, xt)
+    coefs = _unflat(spec.coefs(lams), len(lams), batch, True)  # (L, *batch, p, t)
+    cols = {}
+    pairs = {"train": (xt, yt), "val": val, "test": test}
+    for name, pair in pairs.items():
+        if pair is None:
+            continue
+        ex, ey, *_ = _prep(pair[0], pair[1], xt.dtype)
+        pred = b(ex.to(xt.device)) @ coefs
+        cols[name] = _mse(pred if multi else pred.squeeze(-1), ey.to(xt.device), multi)
+    return SweepTable(
+        "lambda", [float(v) for v in lams], cols["train"], cols.get("val"), cols.get("test")
+    )
+
+
+@dataclass
+class LooResult:
+    """Closed-form leave-one-out and GCV over a lambda grid.
+
+    ``loo``/``gcv``: ``(L, *batch[, t])``; ``best_index``/``best_lambda``: ``(*batch[, t])``
+    (argmin of LOO, per dataset and target); ``coef``: coefficients at the best lambda.
+    """
+
+    lambdas: Tensor
+    loo: Tensor
+    gcv: Tensor
+    best_index: Tensor
+    best_lambda: Tensor
+    coef: Tensor
+    basis: Basis
+
+
+def ridge_loo(
+    x: Any,
+    y: Any,
+    lambdas: Any,
+    basis: str | Basis | Callable[[Tensor], Tensor] = "poly",
+    degree: int | None = None,
+    *,
+    weights: Any = None,
+    intercept: bool = True,
+    domain: tuple[float, float] | None = None,
+    dtype: torch.dtype | None = torch.float64,
+) -> LooResult:
+    """Leave-one-out MSE and GCV of ridge for every lambda, from one SVD of the centred design.
+
+    With weights, LOO is ``sum_i w_i e_i^2 / sum_i w_i`` where ``e_i`` is the LOO residual of the
+    weighted fit. Matches scikit-learn ``RidgeCV(alphas, fit_intercept=True)`` (unweighted):
+    same LOO errors, same selected alpha (``alpha = lambda``).
+    """
+    xt, yt, batch, n, t, multi = _prep(x, y, dtype)
+    b = _resolve_basis(basis, degree, intercept, domain, 1.0).bind(xt)
+    w = _weights(weights, xt, batch, n)
+    spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
+    lams = _lambdas(lambdas, xt)
+    shrink = spec.shrink(lams)  # (L, B, k, 1)
+    # residuals of the (weighted, centred) problem: yc - U diag(shrink) U^T yc
+    resid = spec.yc - spec.u @ (shrink * spec.z)  # (L, B, n, t)
+    lev = spec.lev0 + (spec.u.square() @ shrink).squeeze(-1)  # (L, B, n)
+    loo_r = resid / (1 - lev).unsqueeze(-1)
+    if w is None:
+        loo = loo_r.square().mean(-2)
+        rss = resid.square().mean(-2)
+    else:
+        # rows were scaled by sqrt(w): squares already carry w_i; normalise by sum(w)
+        ws = w.sum(-1)[:, None]
+        loo = loo_r.square().sum(-2) / ws
+        rss = resid.square().sum(-2) / ws
+    df = lev.sum(-1, keepdim=True)  # (L, B, 1)
+    gcv = rss / (1 - df / n).square()
+    best = loo.argmin(0)  # (B, t)
+    best_lam = lams[best]
+    coefs = spec.coefs(lams)  # (L, B, p, t)
+    idx = best.unsqueeze(0).unsqueeze(-2).expand(1, *coefs.shape[1:])
+    coef = coefs.gather(0, idx).squeeze(0)  # (B, p, t)
+    coef = coef.reshape(*batch, *coef.shape[1:])
+    best = best.reshape(*batch, t)
+    best_lam = best_lam.reshape(*batch, t)
+    loo = _unflat(loo, len(lams), batch, multi)
+    gcv = _unflat(gcv, len(lams), batch, multi)
+    if not multi:
+        coef, best, best_lam = coef.squeeze(-1), best.squeeze(-1), best_lam.squeeze(-1)
+    return LooResult(lams, loo, gcv, best, best_lam, coef, b)
+
+
+def kfold_mse(
+    x: Any,
+    y: Any,
+    k: int = 5,
+    *,
+    seed: int = 0,
+    weights: Any = None,
+    dtype: torch.dtype | None = torch.float64,
+    **fit_kwargs: Any,
+) -> Tensor:
+    """k-fold cross-validated MSE, ``(*batch[, t])``: all folds in one batched weighted fit.
+
+    Folds come from one permutation of the points (``torch.Generator().manual_seed(seed)``),
+    shared by the batch; fold sizes differ by at most one. ``fit_kwargs`` go to :func:`fit`.
+    """
+    xt, yt, batch, n, _t, multi = _prep(x, y, dtype)
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= n:
+        raise InputError(f"k should be an int in [2, n={n}]. Got {k!r}.")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    fold = torch.empty(n, dtype=torch.long)
+    fold[perm] = torch.arange(n) % k
+    held = (fold.unsqueeze(0) == torch.arange(k).unsqueeze(1)).to(xt.device)  # (k, n)
+    base_w = torch.ones(*batch, n, dtype=xt.dtype, device=xt.device)
+    if weights is not None:
+        base_w, batch = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
+    hb = held.reshape(k, *([1] * len(batch)), n)
+    train_w = base_w * (~hb)  # (k, *batch, n)
+    b = _resolve_basis(
+        fit_kwargs.pop("basis", "poly"),
+        fit_kwargs.pop("degree", None),
+        fit_kwargs.get("intercept", True),
+        fit_kwargs.pop("domain", None),
+        fit_kwargs.pop("period", 1.0),
+    ).bind(xt)
+    f = fit(xt, yt, b, weights=train_w, dtype=xt.dtype, **fit_kwargs)
+    pred = f.predict(xt)  # (k, *batch, n[, t])
+    err = (yt - pred).square()
+    if multi:
+        err = err.movedim(-1, 0)  # (t, k, *batch, n)
+    held_w = base_w * hb
+    per = (err * held_w).sum(-1) / held_w.sum(-1).clamp(min=torch.finfo(xt.dtype).tiny)
+    out = per.mean(-1 - len(batch)) if multi else per.mean(0)
+    if multi:
+        out = out.movedim(0, -1)
+    return out
+
