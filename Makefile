@@ -9,7 +9,6 @@ TORCH_PIN ?= torch==2.14.1 torchvision==0.29.1
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH_PIN)
