@@ -128,20 +128,11 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 # --------------------------------------------------------------------------------- detection
-def detect(doc: Any, name: str = "") -> str:
-    """The layout of a parsed document: ``task``, ``pairs``, ``kaggle`` (challenges),
-    ``combined``, ``solutions`` or ``submission``; from the file name first, then the content.
-
-    Anything unrecognisable is called ``task`` so that validation explains what is wrong.
-    """
-    if name.endswith("_challenges.json"):
-        return "kaggle"
-    if name.endswith("_solutions.json"):
-        return "solutions"
+def _detect_content(doc: Any) -> str | None:
     if isinstance(doc, list):
         return "pairs"
     if not isinstance(doc, dict) or not doc:
-        return "task"
+        return None
     if "train" in doc or "test" in doc:
         split = doc.get("train", doc.get("test"))
         if (
@@ -161,10 +152,26 @@ def detect(doc: Any, name: str = "") -> str:
         head = first[0] if first else None
         if isinstance(head, dict) and ("attempt_1" in head or "attempt_2" in head):
             return "submission"
-        if "submission" in name:
-            return "submission"
         return "solutions"
-    return "task"
+    return None
+
+
+def detect(doc: Any, name: str = "") -> str:
+    """The layout of a parsed document: ``task``, ``pairs``, ``kaggle`` (challenges),
+    ``combined``, ``solutions`` or ``submission``.
+
+    Kaggle file names (``*_challenges.json``, ``*_solutions.json``) decide unless the content
+    is clearly combined or a submission; otherwise the content decides. Anything unrecognisable
+    is called ``task`` so that validation explains what is wrong.
+    """
+    found = _detect_content(doc)
+    if name.endswith("_challenges.json") and found != "combined":
+        return "kaggle"
+    if name.endswith("_solutions.json") and found != "submission":
+        return "solutions"
+    if found == "solutions" and "submission" in name:
+        return "submission"
+    return found or ("submission" if "submission" in name else "task")
 
 
 def solutions_path_for(challenges: Path) -> Path:
