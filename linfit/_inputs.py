@@ -13,7 +13,9 @@ from .errors import InputError
 __all__ = ["as_float", "check_finite", "check_ridge", "check_weights", "check_xy"]
 
 
-def as_float(value: object, name: str, dtype: torch.dtype | None, device: torch.device | None = None) -> Tensor:
+def as_float(
+    value: object, name: str, dtype: torch.dtype | None, device: torch.device | None = None
+) -> Tensor:
     """A floating tensor from a tensor, numpy array or sequence.
 
     Rule: inputs are cast to ``dtype`` (float64 by default); with ``dtype=None`` floating tensors
@@ -104,16 +106,20 @@ def check_weights(w: Tensor, batch: torch.Size, n: int) -> tuple[Tensor, torch.S
     if bool((w < 0).any()):
         raise InputError("weights should be >= 0 (a weight scales a point's squared error).")
     if bool((w.sum(-1) <= 0).any()):
-        raise InputError("weights of some dataset are all zero; at least one point needs weight > 0.")
+        raise InputError(
+            "weights of some dataset are all zero; at least one point needs weight > 0."
+        )
     return w.expand(*batch, n), batch
 
 
 def check_ridge(ridge: object, batch: torch.Size, t: int, multi: bool, like: Tensor) -> Tensor:
     """``ridge`` as a tensor of shape batch + (t,): a float, or a tensor broadcastable to the batch
     shape (one target) or batch + (t,) (several targets)."""
-    lam = torch.as_tensor(ridge, dtype=like.dtype, device=like.device) if not isinstance(
-        ridge, Tensor
-    ) else ridge.to(dtype=like.dtype, device=like.device)
+    lam = (
+        torch.as_tensor(ridge, dtype=like.dtype, device=like.device)
+        if not isinstance(ridge, Tensor)
+        else ridge.to(dtype=like.dtype, device=like.device)
+    )
     if not multi and lam.dim() > 0:
         lam = lam.unsqueeze(-1)
     if bool(torch.isnan(lam).any()) or bool((lam < 0).any()) or bool(torch.isinf(lam).any()):
@@ -122,4 +128,6 @@ def check_ridge(ridge: object, batch: torch.Size, t: int, multi: bool, like: Ten
         return lam.expand(*batch, t)
     except RuntimeError:
         want = f"{tuple(batch)} (one target)" if not multi else f"{(*batch, t)}"
-        raise InputError(f"ridge of shape {tuple(lam.shape)} does not broadcast to {want}.") from None
+        raise InputError(
+            f"ridge of shape {tuple(lam.shape)} does not broadcast to {want}."
+        ) from None

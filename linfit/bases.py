@@ -130,13 +130,17 @@ class Polynomial(Basis):
         domain: tuple[float, float] | tuple[Tensor, Tensor] | None = None,
     ) -> None:
         if kind not in ("poly", "monomial", "chebyshev", "legendre"):
-            raise BasisError(f"unknown polynomial kind {kind!r}; expected poly, monomial, chebyshev, legendre")
+            raise BasisError(
+                f"unknown polynomial kind {kind!r}; expected poly, monomial, chebyshev, legendre"
+            )
         self.name = kind
         self.degree = _check_degree(degree)
         self.mapped = kind != "monomial"
         if domain is not None and self.mapped:
             lo, hi = domain
-            if not isinstance(lo, Tensor) and not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+            if not isinstance(lo, Tensor) and not (
+                math.isfinite(lo) and math.isfinite(hi) and hi > lo
+            ):
                 raise BasisError(f"domain should be finite (lo, hi) with hi > lo. Got {domain!r}.")
         self.domain = domain if self.mapped else None
 
@@ -196,7 +200,9 @@ class Polynomial(Basis):
             alpha, beta = self._affine(coef)
             k = torch.arange(p, dtype=coef.dtype, device=coef.device)
             binom = torch.tensor(
-                [[math.comb(i, j) for j in range(p)] for i in range(p)], dtype=coef.dtype, device=coef.device
+                [[math.comb(i, j) for j in range(p)] for i in range(p)],
+                dtype=coef.dtype,
+                device=coef.device,
             )
             expo = (k[:, None] - k[None, :]).clamp(min=0)
             a, b = alpha[..., None, None], beta[..., None, None]
@@ -284,13 +290,17 @@ class CustomBasis(Basis):
     @property
     def n_features(self) -> int:
         if self._p is None:
-            raise BasisError("the number of features of a custom basis is known after the first call")
+            raise BasisError(
+                "the number of features of a custom basis is known after the first call"
+            )
         return self._p
 
     def __call__(self, x: Tensor) -> Tensor:
         out = self.func(x)
         if not isinstance(out, Tensor):
-            raise BasisError(f"custom basis {self.name!r} returned {type(out).__name__}; expected a tensor")
+            raise BasisError(
+                f"custom basis {self.name!r} returned {type(out).__name__}; expected a tensor"
+            )
         if out.shape == x.shape:
             out = out.unsqueeze(-1)
         if out.dim() != x.dim() + 1 or out.shape[:-1] != x.shape:
@@ -299,7 +309,9 @@ class CustomBasis(Basis):
                 f"expected {tuple(x.shape)} + (q,) for x of shape {tuple(x.shape)}"
             )
         if self._p is not None and out.shape[-1] != self._p:
-            raise BasisError(f"custom basis {self.name!r} returned {out.shape[-1]} features, then {self._p}")
+            raise BasisError(
+                f"custom basis {self.name!r} returned {out.shape[-1]} features, then {self._p}"
+            )
         self._p = out.shape[-1]
         return out.to(x.dtype)
 
@@ -354,7 +366,9 @@ def make_basis(
             if degree is not None:
                 raise BasisError("basis 'sin2pi' has no degree (it is a sin(2 pi x) + b x + c)")
             return Sin2Pi()
-        raise BasisError(f"unknown basis {basis!r}; expected one of {', '.join(BASES)} or a callable")
+        raise BasisError(
+            f"unknown basis {basis!r}; expected one of {', '.join(BASES)} or a callable"
+        )
     if callable(basis):
         return CustomBasis(basis)
     raise BasisError(f"basis should be a name, a Basis or a callable. Got {basis!r}.")

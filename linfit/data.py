@@ -39,6 +39,32 @@ def sine(
     return x, t
 
 
+def sine_curve(x: torch.Tensor) -> torch.Tensor:
+    """The noise-free target ``sin(2 pi x)`` (ground truth for plots)."""
+    return torch.sin(2 * math.pi * x)
+
+
+def sine_grid(
+    n: int = 10,
+    noise: float = 0.3,
+    low: float = 0.0,
+    high: float = 1.0,
+    *,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bishop's variant of :func:`sine`: ``x = linspace(low, high, n)`` evenly spaced."""
+    if n < 1:
+        raise ValueError(f"n should be at least 1. Got {n}.")
+    if noise < 0:
+        raise ValueError(f"noise should be non-negative. Got {noise}.")
+    if not high > low:
+        raise ValueError(f"high should be greater than low. Got low={low}, high={high}.")
+    x = torch.linspace(low, high, n, dtype=dtype)
+    t = sine_curve(x) + noise * torch.randn(n, generator=_generator(seed), dtype=dtype)
+    return x, t
+
+
 def cubic(
     n: int = 100, noise: float = 0.1, *, seed: int = 0, dtype: torch.dtype = torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -36,7 +36,9 @@ def _features(x: Tensor, features: Features | None) -> Tensor:
         return torch.stack([x, torch.ones_like(x)], dim=-1)
     d = features(x)
     if d.shape != (*x.shape, 2):
-        raise InputError(f"features should map x {tuple(x.shape)} to {(*x.shape, 2)}. Got {tuple(d.shape)}.")
+        raise InputError(
+            f"features should map x {tuple(x.shape)} to {(*x.shape, 2)}. Got {tuple(d.shape)}."
+        )
     return d.to(x.dtype)
 
 
@@ -101,7 +103,10 @@ def lp_landscape(
     slower), ``p = inf`` the worst-case error. Evaluated in grid chunks of about ``chunk_elems``
     residuals.
     """
-    if not (isinstance(p, int | float) and (p >= 1 or math.isinf(p)) and not math.isnan(p)) or p < 0:
+    if (
+        not (isinstance(p, int | float) and (p >= 1 or math.isinf(p)) and not math.isnan(p))
+        or p < 0
+    ):
         raise InputError(f"p should be a float >= 1 or inf. Got {p!r}.")
     xt, yt, at, bt = _prep(x, y, a, b, dtype)
     d = _features(xt, features)

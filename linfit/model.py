@@ -137,7 +137,9 @@ class LinearFit:
         pred = self.predict(x)
         yt = as_float(y, "y", self.coef.dtype, self.coef.device)
         if yt.shape[-1 - self.multi_target :] != pred.shape[-1 - self.multi_target :]:
-            raise InputError(f"y of shape {tuple(yt.shape)} does not match predictions {tuple(pred.shape)}")
+            raise InputError(
+                f"y of shape {tuple(yt.shape)} does not match predictions {tuple(pred.shape)}"
+            )
         return (yt - pred).square().mean(-2 if self.multi_target else -1)
 
     def score(self, x: Any, y: Any) -> Tensor:
@@ -286,7 +288,9 @@ class LinearModel:
         arr = x
         if getattr(arr, "ndim", 1) == 2:
             if arr.shape[1] != 1:
-                raise InputError(f"x should be (n,) or (n, 1) for a 1-D basis. Got {tuple(arr.shape)}.")
+                raise InputError(
+                    f"x should be (n,) or (n, 1) for a 1-D basis. Got {tuple(arr.shape)}."
+                )
             arr = arr[:, 0]
         return arr
 
@@ -322,4 +326,3 @@ class LinearModel:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"LinearModel({args})"
-

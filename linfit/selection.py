@@ -83,7 +83,9 @@ class SweepTable:
         return "\n".join(lines)
 
 
-def _prep(x: Any, y: Any, dtype: torch.dtype | None) -> tuple[Tensor, Tensor, torch.Size, int, int, bool]:
+def _prep(
+    x: Any, y: Any, dtype: torch.dtype | None
+) -> tuple[Tensor, Tensor, torch.Size, int, int, bool]:
     xt = as_float(x, "x", dtype)
     yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
     batch, n, t, multi = check_xy(xt, yt)
@@ -215,7 +217,13 @@ class _Spectrum:
 
 
 def _spectrum(
-    x: Tensor, y: Tensor, basis: Basis, intercept: bool, w: Tensor | None, batch: torch.Size, multi: bool
+    x: Tensor,
+    y: Tensor,
+    basis: Basis,
+    intercept: bool,
+    w: Tensor | None,
+    batch: torch.Size,
+    multi: bool,
 ) -> _Spectrum:
     feats = basis(x)
     n, p = feats.shape[-2], feats.shape[-1]
@@ -252,7 +260,9 @@ def _spectrum(
 def _lambdas(lambdas: Any, like: Tensor) -> Tensor:
     lams = as_float(lambdas, "lambdas", like.dtype, like.device).reshape(-1)
     if lams.numel() == 0 or not bool(torch.isfinite(lams).all()) or bool((lams < 0).any()):
-        raise InputError(f"lambdas should be a non-empty grid of finite values >= 0. Got {lambdas!r:.80}.")
+        raise InputError(
+            f"lambdas should be a non-empty grid of finite values >= 0. Got {lambdas!r:.80}."
+        )
     return lams
 
 
@@ -441,4 +451,3 @@ def kfold_mse(
     if multi:
         out = out.movedim(0, -1)
     return out
-

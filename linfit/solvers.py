@@ -107,13 +107,17 @@ def _certainly_full_rank(r: Tensor, rcond: float) -> Tensor:
     return torch.isfinite(k1) & (k1 * p * rcond < 1)
 
 
-def _svd_core(x: Tensor, y: Tensor, lam: Tensor | None, rcond: float) -> tuple[Tensor, Tensor, Tensor]:
+def _svd_core(
+    x: Tensor, y: Tensor, lam: Tensor | None, rcond: float
+) -> tuple[Tensor, Tensor, Tensor]:
     u, s, vh = torch.linalg.svd(x, full_matrices=False)
     coef = spectral_solve(u.mT @ y, s, vh, lam, rcond)
     return coef, _rank(s, rcond), s
 
 
-def _qr_core(x: Tensor, y: Tensor, lam: Tensor | None, rcond: float) -> tuple[Tensor, Tensor, Tensor]:
+def _qr_core(
+    x: Tensor, y: Tensor, lam: Tensor | None, rcond: float
+) -> tuple[Tensor, Tensor, Tensor]:
     """QR path for ``n >= p``: returns coef (B, p, t), rank (B,), R (B, p, p)."""
     p = x.shape[-1]
     a, tau = torch.geqrf(x)
