@@ -188,8 +188,8 @@ def glass_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[t
     """Blur, truncate to 8 bits, shuffle pixels locally (reference order), blur again, clip."""
     b, c, h, w = images.shape
     sigma = params["sigma"]
-    x = _gaussian_blur(images, sigma)
-    x = torch.floor(x * 255.0) / 255.0
+    # float64 up to the 8-bit truncation, as the reference: flat areas sit exactly on a level
+    x = torch.floor(_gaussian_blur(images.double(), sigma) * 255.0).to(images.dtype) / 255.0
     offsets = params["offsets"].cpu().numpy()
     delta = params["delta"].cpu()
     iterations = params["iterations"].cpu()
