@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ._fixture import FIXTURE_LABEL, TEST_FIXTURE, TRAIN_FIXTURE, fixture_arrays
+from ._fixture import CIFAR10_CLASSES, FIXTURE_LABEL, TEST_FIXTURE, TRAIN_FIXTURE, fixture_arrays
 from .errors import CifarError
 
 __all__ = [
@@ -326,7 +326,8 @@ def _fixture_split(variant: str, train: bool) -> CifarArrays:
     classes = _NUM_CLASSES[variant]
     images, labels = fixture_arrays(n, seed=seed, classes=classes)
     coarse = labels // 5 if variant == "cifar100" else None
-    return CifarArrays(images, labels, coarse, None, None, True)
+    names = list(CIFAR10_CLASSES) if variant == "cifar10" else None
+    return CifarArrays(images, labels, coarse, names, None, True)
 
 
 def is_fixture(root: str | Path, *, variant: str = "cifar10") -> bool:
@@ -364,6 +365,13 @@ class _CifarBase(Dataset):
                 f"{len(arrays.images)}-image fixture in the CIFAR format",
                 file=sys.stderr,
             )
+        else:
+            if arrays.is_fixture:
+                print(
+                    f"corruptdata: {arrays.folder} holds corruptdata's {len(arrays.images)}-image "
+                    f"fixture, not {self.variant}; delete it and download the real data to train",
+                    file=sys.stderr,
+                )
         self.images = torch.from_numpy(np.ascontiguousarray(arrays.images))
         self.labels = torch.from_numpy(arrays.labels)
         self.coarse_labels = (

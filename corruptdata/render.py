@@ -62,7 +62,8 @@ def _figure(
     notes: dict[tuple[int, int], str] | None = None,
 ) -> Figure:
     dpi = 100
-    left, top = 170, 60
+    longest = max((len(line) for label in row_labels for line in label.split("\n")), default=0)
+    left, top = max(40, int(7 * longest) + 24), 60
     height, width = canvas.shape[:2]
     fig = Figure(figsize=((width + left + 10) / dpi, (height + top + 10) / dpi), dpi=dpi)
     ax = fig.add_axes(
@@ -179,7 +180,8 @@ def _row_label(batch: dict[str, Any], i: int) -> str:
     corruption = batch.get("corruption")
     if isinstance(corruption, list | tuple) and i < len(corruption):
         c = corruption[i]
-        parts.append("+".join(map(str, c)) if isinstance(c, list | tuple) else str(c))
+        chain = list(map(str, c)) if isinstance(c, list | tuple) else str(c).split("+")
+        parts.append("\n".join(chain))
     severity = batch.get("severity")
     if isinstance(severity, torch.Tensor) and severity.ndim >= 1 and i < len(severity):
         parts.append(f"s{int(severity[i])}")
