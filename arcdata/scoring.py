@@ -207,6 +207,8 @@ def vote(
             grid, aug, s = item
         else:
             raise ArcError(f"vote: item {n} should be (grid, aug) or (grid, aug, score)")
+        if hasattr(grid, "detach"):
+            grid = grid.detach().cpu().numpy()
         g = invert(grid, aug or {})
         key = (g.shape, g.tobytes())
         entry = table.setdefault(key, [g, 0, 0.0, 0, n])

