@@ -45,6 +45,7 @@ __all__ = [
     "corrupt_uint8",
     "materialize",
     "materialize_arrays",
+    "to_uint8_hwc",
 ]
 
 CHUNK = 1000
@@ -63,16 +64,23 @@ def chunk_generator(seed: int, name: str, severity: int, chunk: int) -> torch.Ge
     return torch.Generator().manual_seed(int.from_bytes(digest, "little") & (2**63 - 1))
 
 
+def to_uint8_hwc(images: torch.Tensor) -> np.ndarray:
+    """Float (B, 3, H, W) in [0, 1] -> uint8 (B, H, W, 3), truncating like ``np.uint8(x * 255)``."""
+    z = torch.add(_ROUND, images.detach().cpu(), alpha=255.0).clamp_(0.0, 255.0)
+    b, c, h, w = z.shape
+    out = torch.empty((b, h, w, c), dtype=torch.uint8)
+    out.copy_(z.permute(0, 2, 3, 1))  # cast and transpose in one pass
+    return out.numpy()
+
+
 def corrupt_uint8(
     images: torch.Tensor, name: str, severity: int, generator: torch.Generator
 ) -> np.ndarray:
-    """uint8 (B, 3, H, W) -> corrupted uint8 (B, H, W, 3) numpy, truncated like the reference."""
+    """uint8 (or float in [0, 1]) (B, 3, H, W) -> corrupted uint8 (B, H, W, 3) numpy."""
     from .api import corrupt  # lazy: the kernels import a lot, and cifar_c is imported by cifar
 
-    x = images.to(torch.float32).div_(255.0)
-    y = corrupt(x, name, severity, generator)
-    y = y.mul(255.0).add_(_ROUND).clamp_(0.0, 255.0).to(torch.uint8)
-    return y.permute(0, 2, 3, 1).contiguous().numpy()
+    x = images if images.is_floating_point() else images.to(torch.float32).div_(255.0)
+    return to_uint8_hwc(corrupt(x, name, severity, generator))
 
 
 def _default_names() -> list[str]:
@@ -144,11 +152,14 @@ def materialize_arrays(
     progress: bool = True,
     source: str = "arrays",
     on_chunk: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
 ) -> MaterializeResult:
     """Write the CIFAR-10-C layout for ``images`` (uint8 (N, 3, 32, 32)) into ``out``.
 
-    ``on_chunk(name, severity, chunk)`` is called after each chunk (tests use it to simulate an
-    interruption). Returns which names were written and which were already complete.
+    ``workers`` processes (default: one per core, at most 4) each write whole files; the bytes
+    do not depend on it. ``on_chunk(name, severity, chunk)`` is called after each chunk in
+    this process (tests use it to simulate an interruption). Returns which names were written
+    and which were already complete.
     """
     from tqdm.auto import tqdm
 
@@ -203,7 +214,7 @@ def materialize_arrays(
             todo.append(name)
     if not todo:
         return result
-    chunks = range(0, n_img, CHUNK)
+    floats = imgs.to(torch.float32).div_(255.0)  # converted once, shared by every name
     bar = tqdm(
         total=len(todo) * len(SEVERITIES) * n_img,
         unit="img",
@@ -212,33 +223,100 @@ def materialize_arrays(
         desc="materialize",
     )
     try:
-        for name in todo:
-            bar.set_description(name)
-            final = out / f"{name}.npy"
-            tmp = final.with_name(final.name + PARTIAL)
-            try:
-                with open(tmp, "wb") as f:
-                    np.lib.format.write_array_header_1_0(
-                        f, {"descr": "|u1", "fortran_order": False, "shape": shape}
-                    )
-                    for severity in SEVERITIES:
-                        for k, start in enumerate(chunks):
-                            gen = chunk_generator(seed, name, severity, k)
-                            block = corrupt_uint8(imgs[start : start + CHUNK], name, severity, gen)
-                            f.write(block.tobytes())
-                            bar.update(len(block))
-                            if on_chunk is not None:
-                                on_chunk(name, severity, k)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, final)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            result.written.append(name)
+        workers = min(_auto_workers() if workers is None else max(1, workers), len(todo))
+        if workers > 1 and on_chunk is None:
+            _write_parallel(floats, out, todo, seed, workers, bar)
+        else:
+            for name in todo:
+                bar.set_description(name)
+                _write_name(floats, out, name, seed, bar.update, on_chunk)
     finally:
         bar.close()
+    result.written.extend(todo)
     return result
+
+
+def _auto_workers() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+def _write_name(
+    floats: torch.Tensor,
+    out: Path,
+    name: str,
+    seed: int,
+    advance: Callable[[int], Any],
+    on_chunk: Callable[[str, int, int], None] | None = None,
+) -> str:
+    """Write ``<name>.npy`` through ``<name>.npy.partial``; no partial file survives an error."""
+    n_img, c, h, w = floats.shape
+    final = out / f"{name}.npy"
+    tmp = final.with_name(final.name + PARTIAL)
+    shape = (len(SEVERITIES) * n_img, h, w, c)
+    try:
+        with open(tmp, "wb") as f:
+            np.lib.format.write_array_header_1_0(
+                f, {"descr": "|u1", "fortran_order": False, "shape": shape}
+            )
+            for severity in SEVERITIES:
+                for k, start in enumerate(range(0, n_img, CHUNK)):
+                    gen = chunk_generator(seed, name, severity, k)
+                    block = corrupt_uint8(floats[start : start + CHUNK], name, severity, gen)
+                    f.write(block.data)
+                    advance(len(block))
+                    if on_chunk is not None:
+                        on_chunk(name, severity, k)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return name
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(floats: torch.Tensor, counter: Any) -> None:
+    torch.set_num_threads(1)  # one process per core does better than threads fighting for it
+    _WORKER.update(floats=floats, counter=counter)
+
+
+def _worker_advance(n: int) -> None:
+    counter = _WORKER["counter"]
+    with counter.get_lock():
+        counter.value += n
+
+
+def _worker_task(out: Path, name: str, seed: int) -> str:
+    return _write_name(_WORKER["floats"], out, name, seed, _worker_advance)
+
+
+def _write_parallel(
+    floats: torch.Tensor, out: Path, todo: list[str], seed: int, workers: int, bar: Any
+) -> None:
+    """One name per worker process at a time (forked: the images are shared, not copied)."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    ctx = mp.get_context("fork")
+    counter = ctx.Value("q", 0)
+    with ProcessPoolExecutor(
+        workers, ctx, initializer=_worker_init, initargs=(floats, counter)
+    ) as pool:
+        futures = [pool.submit(_worker_task, out, name, seed) for name in todo]
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
+                bar.update(counter.value - bar.n)
+                for fut in done:
+                    fut.result()  # re-raises a worker's error here
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
 
 
 def materialize(
@@ -248,11 +326,12 @@ def materialize(
     names: Sequence[str] | None = None,
     seed: int = 0,
     progress: bool = True,
+    workers: int | None = None,
 ) -> MaterializeResult:
     """Write CIFAR-10-C for the CIFAR-10 test split found under ``cifar`` into ``out``.
 
     ``names`` defaults to the benchmark 15 and the extra 4; the result is deterministic for a
-    seed and resumable (see the module docstring).
+    seed and resumable (see the module docstring), whatever the number of ``workers``.
     """
     arrays = load_cifar(cifar, variant="cifar10", train=False)
     return materialize_arrays(
@@ -263,6 +342,7 @@ def materialize(
         seed=seed,
         progress=progress,
         source=str(arrays.folder),
+        workers=workers,
     )
 
 

@@ -70,6 +70,7 @@ def _cmd_materialize(args: argparse.Namespace) -> int:
         names=args.names or None,
         seed=args.seed,
         progress=not args.quiet,
+        workers=args.workers,
     )
     done = len(result.written) + len(result.skipped)
     print(
@@ -109,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--names", nargs="+", metavar="NAME", help="corruptions (default: all 19)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--workers", type=int, help="processes (default: one per core, at most 4); same bytes"
+    )
     p.add_argument(
         "--fixture",
         action="store_true",

@@ -49,7 +49,7 @@ def small_chunks() -> None:
 @pytest.fixture(scope="module")
 def made(cifar_root: Path, tmp_path_factory: pytest.TempPathFactory, small_chunks: None) -> Path:
     out = tmp_path_factory.mktemp("c10c")
-    result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+    result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False, workers=2)
     assert result.written == NAMES and result.skipped == [] and result.images == N
     return out
 
@@ -91,7 +91,8 @@ def test_noise_blocks_grow_with_severity(made: Path, cifar_root: Path) -> None:
 
 
 def test_deterministic_for_a_seed(made: Path, cifar_root: Path, tmp_path: Path) -> None:
-    again = materialize(cifar_root, tmp_path / "a", names=NAMES, seed=5, progress=False)
+    # `made` used one process per core; the bytes do not depend on the number of workers
+    again = materialize(cifar_root, tmp_path / "a", names=NAMES, seed=5, progress=False, workers=1)
     other = materialize(cifar_root, tmp_path / "b", names=NAMES, seed=6, progress=False)
     for name in NAMES:
         assert (again.out / f"{name}.npy").read_bytes() == (made / f"{name}.npy").read_bytes()
@@ -228,3 +229,18 @@ def test_cifarc_reads_the_published_layout(tmp_path: Path) -> None:
     ds = CifarC(str(tmp_path), "fog", 2)
     assert len(ds) == 4 and ds[1]["label"] == 1
     assert np.array_equal(ds[1]["image"].permute(1, 2, 0).numpy(), arr[5])
+
+
+def test_worker_errors_surface_and_leave_no_partial(
+    cifar_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corruptdata.errors import CorruptError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise CorruptError("frost: no texture photographs found")
+
+    monkeypatch.setattr(importlib.import_module("corruptdata.api"), "corrupt", broken)
+    out = tmp_path / "err"
+    with pytest.raises(CorruptError, match="no texture photographs"):
+        materialize(cifar_root, out, names=NAMES, seed=5, progress=False, workers=2)
+    assert sorted(p.name for p in out.glob("*.npy*")) == ["labels.npy"]
