@@ -26,6 +26,8 @@ masks and EOS borders are computed with broadcasting, never per cell.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
+from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -49,6 +51,52 @@ Dtype = Literal["uint8", "int16", "int32", "int64"]
 PAD, EOS, COLOUR_OFFSET = 0, 1, 2
 
 
+_TABLE_MAX = 64  # lookup tables up to this canvas side (64: 65**2 * 64**2 bytes = 17 MB)
+
+
+@cache
+def _tables(s: int) -> tuple[np.ndarray, np.ndarray]:
+    """``mask[h, w]`` (S, S) bool and ``eos[h, w]`` (S, S) uint8 for every grid size h, w <= S.
+
+    ``eos[h, w]`` holds COLOUR_OFFSET on the grid's cells, EOS on its border, PAD elsewhere, so
+    that adding it to a canvas of raw colours gives the token layout.
+    """
+    ar = np.arange(s)
+    sizes = np.arange(s + 1)
+    inside = ar[None, :] < sizes[:, None]  # (S+1, S): index < size
+    edge = ar[None, :] == sizes[:, None]  # (S+1, S): index == size
+    mask = inside[:, None, :, None] & inside[None, :, None, :]
+    border = (edge[:, None, :, None] & inside[None, :, None, :]) | (
+        inside[:, None, :, None] & edge[None, :, None, :]
+    )
+    eos = mask.astype(np.uint8) * COLOUR_OFFSET + border.astype(np.uint8) * EOS
+    return mask, eos
+
+
+def _layout_of(hs: np.ndarray, ws: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mask (N, S, S) and EOS/offset layer (N, S, S) for grid sizes ``hs``, ``ws``."""
+    if s <= _TABLE_MAX:
+        mask, eos = _tables(s)
+        idx = hs * (s + 1) + ws
+        flat = (s + 1) * (s + 1)
+        return mask.reshape(flat, s, s).take(idx, axis=0), eos.reshape(flat, s, s).take(idx, 0)
+    ar = np.arange(s)
+    h, w = hs[:, None, None], ws[:, None, None]
+    in_rows, in_cols = ar[None, :, None] < h, ar[None, None, :] < w
+    m = in_rows & in_cols
+    border = ((ar[None, :, None] == h) & in_cols) | (in_rows & (ar[None, None, :] == w))
+    return m, m.astype(np.uint8) * COLOUR_OFFSET + border.astype(np.uint8) * EOS
+
+
+def _too_big(grids: Sequence[np.ndarray | None], s: int, what: str) -> ArcError:
+    i, g = next((i, g) for i, g in enumerate(grids) if g is not None and max(g.shape) > s)
+    h, w = g.shape
+    return ArcError(
+        f"arc collate: {what} {i} is {h}x{w}, larger than the {s}x{s} canvas; "
+        "raise size or use size: null (the batch's largest grid)"
+    )
+
+
 def _pad_grids(
     grids: Sequence[np.ndarray | None],
     size: int | None,
@@ -57,43 +105,45 @@ def _pad_grids(
     eos: bool,
     what: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Canvas (N, S, S), mask (N, S, S) bool, shapes (N, 2) int64 and S for a list of grids."""
+    """Canvas (N, S, S), mask (N, S, S) bool, shapes (N, 2) int64 and S for a list of grids.
+
+    One pass: each grid is copied with one slice assignment while its shape is collected;
+    masks and the EOS layer are then gathered from per-size lookup tables.
+    """
     n = len(grids)
-    shapes = np.zeros((n, 2), dtype=np.int64)
-    for i, g in enumerate(grids):
-        if g is not None:
-            shapes[i] = g.shape
-    big = int(shapes.max()) if n else 0
-    s = max(big, 1) if size is None else size
-    if big > s:
-        i = int(np.argmax(shapes.max(axis=1)))
-        h, w = shapes[i]
-        raise ArcError(
-            f"arc collate: {what} {i} is {h}x{w}, larger than the {s}x{s} canvas; "
-            "raise size or use size: null (the batch's largest grid)"
-        )
-    fill = PAD if eos else pad_value
-    canvas = np.full((n, s, s), fill, dtype=dtype)
-    if eos:
+    largest = max((max(g.shape) for g in grids if g is not None), default=1) if size is None else 0
+    s = largest if size is None else size
+    canvas = np.full((n, s, s), PAD if eos else pad_value, dtype=dtype)
+    dims: list[int] = []
+    extend = dims.extend
+    try:
         for i, g in enumerate(grids):
-            if g is not None:
-                h, w = g.shape
-                np.add(g, COLOUR_OFFSET, out=canvas[i, :h, :w], casting="unsafe")
-    else:
-        for i, g in enumerate(grids):
-            if g is not None:
-                h, w = g.shape
-                canvas[i, :h, :w] = g
-    ar = np.arange(s)
-    h = shapes[:, 0, None, None]
-    w = shapes[:, 1, None, None]
-    in_rows = ar[None, :, None] < h
-    in_cols = ar[None, None, :] < w
-    mask = in_rows & in_cols
-    if eos:
-        border = ((ar[None, :, None] == h) & in_cols) | (in_rows & (ar[None, None, :] == w))
-        canvas[border] = EOS
+            if g is None:
+                extend((0, 0))
+                continue
+            sh = g.shape
+            extend(sh)
+            canvas[i, : sh[0], : sh[1]] = g
+    except ValueError:  # a grid larger than the canvas does not broadcast into its slot
+        raise _too_big(grids, s, what) from None
+    shapes = np.fromiter(dims, dtype=np.int64, count=2 * n).reshape(n, 2)
+    mask, layer = _layout_of(shapes[:, 0], shapes[:, 1], s)
+    if eos:  # raw colours + (2 on the grid, EOS on its border, PAD elsewhere) = tokens
+        canvas += layer
     return canvas, mask, shapes, s
+
+
+_PAIR_META = ("task_id", "index", "pair_index", "kind", "aug")
+_TASK_META = ("task_id", "index", "aug")
+
+
+def _columns(samples: Sequence[Mapping[str, Any]], keys: tuple[str, ...]) -> dict[str, list]:
+    """``{key: [sample[key] for each sample]}``; a missing key gives None (``aug``: {})."""
+    try:
+        rows = list(map(itemgetter(*keys), samples))
+    except KeyError:
+        rows = [tuple(x.get(k, {} if k == "aug" else None) for k in keys) for x in samples]
+    return {k: list(col) for k, col in zip(keys, zip(*rows, strict=True), strict=True)}
 
 
 def _check_dtype(dtype: str) -> str:
@@ -131,21 +181,15 @@ class ArcPad:
             grids, self.size, self.pad_value, self.dtype, self.eos, "grid"
         )
         b = len(samples)
-        t = torch.from_numpy(canvas)
-        m = torch.from_numpy(mask)
-        sh = torch.from_numpy(shapes)
+        t = torch.from_numpy  # slicing numpy first: cheaper than slicing tensors
         return {
-            "input": t[:b],
-            "output": t[b:],
-            "input_mask": m[:b],
-            "output_mask": m[b:],
-            "input_shape": sh[:b],
-            "output_shape": sh[b:],
-            "task_id": [x.get("task_id") for x in samples],
-            "index": [x.get("index") for x in samples],
-            "pair_index": [x.get("pair_index") for x in samples],
-            "kind": [x.get("kind") for x in samples],
-            "aug": [x.get("aug", {}) for x in samples],
+            "input": t(canvas[:b]),
+            "output": t(canvas[b:]),
+            "input_mask": t(mask[:b]),
+            "output_mask": t(mask[b:]),
+            "input_shape": t(shapes[:b]),
+            "output_shape": t(shapes[b:]),
+            **_columns(samples, _PAIR_META),
             "layout": self._layout(s),
         }
 
@@ -194,9 +238,7 @@ class ArcTasksPad(ArcPad):
                 start = stop
             c = torch.tensor(counts[k])
             out[f"{k}_pair_mask"] = torch.arange(p[k])[None, :] < c[:, None]
-        out["task_id"] = [x.get("task_id") for x in samples]
-        out["index"] = [x.get("index") for x in samples]
-        out["aug"] = [x.get("aug", {}) for x in samples]
+        out.update(_columns(samples, _TASK_META))
         out["layout"] = self._layout(s)
         return out
 
