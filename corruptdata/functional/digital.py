@@ -38,6 +38,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ._common import table
+
 __all__ = [
     "KERNELS",
     "SEVERITIES",
@@ -74,11 +76,6 @@ SEVERITIES: dict[str, list] = {
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-
-def lookup(rows: list, severity: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Per-sample rows of a severity table: (B,), or (B, K) for tuple entries."""
-    return torch.tensor(rows, dtype=dtype)[severity.long().cpu() - 1]
 
 
 def rgb_to_hsv(x: torch.Tensor) -> torch.Tensor:
@@ -198,7 +195,7 @@ def brightness_params(
     severity: torch.Tensor, generator: torch.Generator, shape: tuple[int, int, int, int]
 ) -> dict[str, torch.Tensor]:
     """c: amount added to the HSV value channel."""
-    return {"c": lookup(SEVERITIES["brightness"], severity)}
+    return {"c": table(SEVERITIES["brightness"], severity, torch.float32)}
 
 
 def brightness(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
@@ -217,7 +214,7 @@ def saturate_params(
     severity: torch.Tensor, generator: torch.Generator, shape: tuple[int, int, int, int]
 ) -> dict[str, torch.Tensor]:
     """scale, offset of the HSV saturation channel."""
-    c = lookup(SEVERITIES["saturate"], severity)
+    c = table(SEVERITIES["saturate"], severity, torch.float32)
     return {"scale": c[:, 0], "offset": c[:, 1]}
 
 
@@ -238,7 +235,7 @@ def contrast_params(
     severity: torch.Tensor, generator: torch.Generator, shape: tuple[int, int, int, int]
 ) -> dict[str, torch.Tensor]:
     """c: factor applied to the deviation from each channel's mean."""
-    return {"c": lookup(SEVERITIES["contrast"], severity)}
+    return {"c": table(SEVERITIES["contrast"], severity, torch.float32)}
 
 
 def contrast(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
@@ -289,7 +286,7 @@ def pixelate_params(
     severity: torch.Tensor, generator: torch.Generator, shape: tuple[int, int, int, int]
 ) -> dict[str, torch.Tensor]:
     """height, width: the reduced size int(H * c), int(W * c)."""
-    c = lookup(SEVERITIES["pixelate"], severity, torch.float64)
+    c = table(SEVERITIES["pixelate"], severity, torch.float64)
     _, _, h, w = shape
     return {"height": (h * c).long().clamp(min=1), "width": (w * c).long().clamp(min=1)}
 
@@ -315,7 +312,7 @@ def jpeg_compression_params(
     severity: torch.Tensor, generator: torch.Generator, shape: tuple[int, int, int, int]
 ) -> dict[str, torch.Tensor]:
     """quality: libjpeg quality 1..100."""
-    return {"quality": lookup(SEVERITIES["jpeg_compression"], severity, torch.int64)}
+    return {"quality": table(SEVERITIES["jpeg_compression"], severity, torch.int64)}
 
 
 def _jpeg_torchvision(u8: torch.Tensor, quality: int) -> torch.Tensor:
@@ -369,7 +366,7 @@ def elastic_transform_params(
     """alpha, sigma (pixels), the three affine points' moves (B, 3, 2) in pixels, and the raw
     U(-1, 1) displacement fields dx, dy (B, H, W) before smoothing."""
     b, _, h, w = shape
-    c = lookup(SEVERITIES["elastic_transform"], severity, torch.float64) * (min(h, w) / 32.0)
+    c = table(SEVERITIES["elastic_transform"], severity, torch.float64) * (min(h, w) / 32.0)
     moves = (torch.rand(b, 3, 2, generator=generator, dtype=torch.float64) * 2 - 1) * c[
         :, 2:3, None
     ]
