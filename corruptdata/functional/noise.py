@@ -14,6 +14,8 @@ uniforms in params, the rare retries from a counter-based hash (splitmix64) of t
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ._common import per_sample, table
@@ -149,24 +151,36 @@ def hash_uniform(key: torch.Tensor) -> torch.Tensor:
     return _lsr(z, 11).double() * 2.0**-53
 
 
+_HALF_LOG_2PI = 0.9189385332046727
+_LOG_FACT_SMALL = [math.lgamma(n + 1) for n in range(8)]
+
+
+def log_factorial(k: torch.Tensor) -> torch.Tensor:
+    """``log(k!)`` for integer-valued float64 ``k >= 0``: Stirling's series from k = 7 on (error
+    < 1e-11), a table below."""
+    x = k.clamp(min=7) + 1
+    r = 1.0 / (x * x)
+    series = (1 / 12 + r * (-1 / 360 + r * (1 / 1260 - r / 1680))) / x
+    big = (x - 0.5) * x.log() - x + _HALF_LOG_2PI + series
+    table_ = torch.tensor(_LOG_FACT_SMALL, dtype=k.dtype, device=k.device)
+    return torch.where(k < 7, table_[k.clamp(0, 7).long()], big)
+
+
 def _poisson_small(lam: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Inverse transform: the smallest k with CDF(k) >= u (rates below 10, float64)."""
-    out = torch.zeros_like(lam)
-    idx = torch.arange(lam.numel(), device=lam.device)
+    """Inverse transform for rates below 10 (float64): ``k = #{j : CDF(j) < u}``, summed over
+    enough terms that the CDF exceeds every uniform (checked every 8 terms)."""
     p = torch.exp(-lam)
     cdf = p.clone()
-    k = 0
-    while idx.numel():
-        more = u > cdf
-        out[idx[~more]] = k
-        idx, lam, u, p, cdf = idx[more], lam[more], u[more], p[more], cdf[more]
-        k += 1
-        if k > 200:  # only float rounding of the CDF below u can get here
-            out[idx] = k
-            break
-        p = p * lam / k
-        cdf = cdf + p
-    return out
+    k = (u > cdf).to(lam.dtype)
+    j = 0
+    while True:
+        for _ in range(8):
+            j += 1
+            p = p * lam / j
+            cdf = cdf + p
+            k += u > cdf
+        if j >= 200 or not bool((u > cdf).any()):  # 200: only CDF rounding below u gets there
+            return k
 
 
 def _poisson_ptrs(
@@ -175,31 +189,29 @@ def _poisson_ptrs(
     """Hörmann's PTRS for rates >= 10 (numpy's ``random_poisson_ptrs``), float64, vectorised.
 
     ``u``, ``v`` hold each element's first proposal; retry ``r`` uses ``hash_uniform`` of
-    ``keys * 64 + 2r`` and ``+ 2r + 1``.
+    ``keys * 64 + 2r`` and ``+ 2r + 1``. Every round evaluates both acceptance tests on all
+    pending elements (no masked indexing, which is slow on CPU) and keeps the rejected ones.
     """
     out = torch.empty_like(lam)
     idx = torch.arange(lam.numel(), device=lam.device)
     big_u, big_v = u - 0.5, v
     rnd = 0
     while idx.numel():
-        lam_i = lam[idx]
-        slam = lam_i.sqrt()
+        slam = lam.sqrt()
         b = 0.931 + 2.53 * slam
         a = -0.059 + 0.02483 * b
         us = 0.5 - big_u.abs()
-        k = torch.floor((2 * a / us + b) * big_u + lam_i + 0.43)
-        accept = (us >= 0.07) & (big_v <= 0.9277 - 3.6224 / (b - 2))
-        check = ~accept & (k >= 0) & ~((us < 0.013) & (big_v > us))
-        if check.any():
-            c_lam, c_k, c_us, c_a, c_b = lam_i[check], k[check], us[check], a[check], b[check]
-            inv_alpha = 1.1239 + 1.1328 / (c_b - 3.4)
-            lhs = big_v[check].log() + inv_alpha.log() - (c_a / (c_us * c_us) + c_b).log()
-            rhs = -c_lam + c_k * c_lam.log() - torch.lgamma(c_k + 1)
-            accept[check] = lhs <= rhs
-        out[idx[accept]] = k[accept]
-        idx = idx[~accept]
+        k = torch.floor((2 * a / us + b) * big_u + lam + 0.43)
+        fast = (us >= 0.07) & (big_v <= 0.9277 - 3.6224 / (b - 2))
+        bad = (k < 0) | ((us < 0.013) & (big_v > us))
+        lhs = big_v.log() + (1.1239 + 1.1328 / (b - 3.4)).log() - (a / (us * us) + b).log()
+        rhs = -lam + k * lam.log() - log_factorial(k.clamp(min=0))
+        accept = fast | (~bad & (lhs <= rhs))
+        out.index_copy_(0, idx, k)  # rejected entries are overwritten in a later round
+        keep = torch.nonzero(~accept).squeeze(1)
+        idx, lam = idx.index_select(0, keep), lam.index_select(0, keep)
         rnd += 1
-        base = keys[idx] * 64 + 2 * rnd
+        base = keys.index_select(0, idx) * 64 + 2 * rnd
         big_u, big_v = hash_uniform(base) - 0.5, hash_uniform(base + 1)
     return out
 
