@@ -114,16 +114,19 @@ def inverse(k: int) -> int:
     return DIHEDRAL_INVERSE[k]
 
 
+_IDENTITY_LUT = np.arange(256, dtype=np.uint8)
+
+
 def _lut(perm: np.ndarray | list[int]) -> np.ndarray:
     """A 256-entry uint8 lookup table: colours 0..9 mapped by ``perm``, 10..255 left alone."""
-    lut = np.arange(256, dtype=np.uint8)
+    lut = _IDENTITY_LUT.copy()
     lut[:10] = perm
     return lut
 
 
 def permute_colors(grid: np.ndarray, perm: np.ndarray | list[int]) -> np.ndarray:
     """Map colour ``c`` to ``perm[c]`` (``perm``: a permutation of 0..9); values >= 10 are kept."""
-    return _lut(perm)[grid]
+    return _lut(perm).take(grid)
 
 
 def translate_grid(
@@ -266,12 +269,12 @@ class ColorPermute(_Step):
 
     def make_params(self, sample, generator) -> list[int]:
         if self.keep_background:
-            return [0, *(c + 1 for c in torch.randperm(9, generator=generator).tolist())]
+            return [0, *[c + 1 for c in torch.randperm(9, generator=generator).tolist()]]
         return torch.randperm(10, generator=generator).tolist()
 
     def apply(self, sample, params: list[int]) -> dict:
         lut = _lut(params)
-        out = _map_sample(sample, lut.__getitem__)
+        out = _map_sample(sample, lut.take)
         out["aug"] = _record(sample.get("aug"), "color_perm", [int(c) for c in params])
         return out
 
@@ -357,7 +360,7 @@ def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
         if op == "dihedral":
             grid = _DIHEDRAL[DIHEDRAL_INVERSE[int(value)]](grid)
         elif op == "color_perm":
-            grid = _lut(np.argsort(np.asarray(value, dtype=np.int64)))[grid]
+            grid = _lut(np.argsort(np.asarray(value, dtype=np.int64))).take(grid)
         elif op == "translate":
             grid = _untranslate(grid, value["offset"], value["pad_value"])
         elif op == "shuffle_pairs":
@@ -379,7 +382,7 @@ def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
         if op == "dihedral":
             g = _DIHEDRAL[int(value)](g)
         elif op == "color_perm":
-            g = _lut(value)[g]
+            g = _lut(value).take(g)
         elif op == "translate":
             g = translate_grid(g, value["offset"], tuple(value["size"]), value["pad_value"])
         elif op != "shuffle_pairs":
