@@ -156,9 +156,14 @@ def glass_blur_params(
     delta = c[:, 1].long()
     iterations = c[:, 2].long()
     n_iter = int(iterations.max()) if b else 0
-    u = torch.rand(b, n_iter, h, w, 2, generator=generator, dtype=torch.float64)
-    d = delta.view(-1, 1, 1, 1, 1)
-    offsets = (torch.floor(u * (2 * d)) - d).to(torch.int8)
+    size = (b, n_iter, h, w, 2)
+    if b and bool((delta == delta[0]).all()):
+        d0 = int(delta[0])
+        offsets = torch.randint(-d0, d0, size, generator=generator, dtype=torch.int8)
+    else:
+        u = torch.rand(size, generator=generator, dtype=torch.float64)
+        d = delta.view(-1, 1, 1, 1, 1)
+        offsets = (torch.floor(u * (2 * d)) - d).to(torch.int8)
     return {"sigma": c[:, 0], "delta": delta, "iterations": iterations, "offsets": offsets}
 
 
@@ -166,23 +171,28 @@ def _glass_permutation(offsets: np.ndarray, delta: int, iterations: int) -> np.n
     """Replay the reference's sequential swaps on pixel indices for a group of images.
 
     Returns ``perm`` (n, H*W): after the swaps, position p holds the original pixel perm[p].
+    The state is kept as (H*W, n) so that each step touches one contiguous row and one
+    scattered element per image.
     """
     n, _, h, w, _ = offsets.shape
-    perm = np.tile(np.arange(h * w, dtype=np.int64), (n, 1))
-    rows = np.arange(n)
+    perm = np.tile(np.arange(h * w, dtype=np.int64)[:, None], (1, n))
+    flat = perm.reshape(-1)
+    cols = np.arange(n)
     hs = np.arange(h - delta, delta, -1)
     ws = np.arange(w - delta, delta, -1)
     for it in range(iterations):
-        off = offsets[:, it].astype(np.int64)
-        for hh in hs:
-            targets = (hh + off[:, hh, ws, 0]) * w + (ws[None, :] + off[:, hh, ws, 1])  # (n, |ws|)
+        off = offsets[:, it][:, hs][:, :, ws].astype(np.int64).transpose(1, 2, 0, 3)
+        rows = hs[:, None, None] + off[..., 0]
+        colw = ws[None, :, None] + off[..., 1]
+        targets = (rows * w + colw) * n + cols  # (|hs|, |ws|, n) indices into ``flat``
+        for i, hh in enumerate(hs):
             for j, ww in enumerate(ws):
                 p = hh * w + ww
-                q = targets[:, j]
-                held = perm[:, p].copy()
-                perm[:, p] = perm[rows, q]
-                perm[rows, q] = held
-    return perm
+                q = targets[i, j]
+                held = perm[p].copy()
+                perm[p] = flat[q]
+                flat[q] = held
+    return np.ascontiguousarray(perm.T)
 
 
 def glass_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
