@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 # the submodule ``arcdata.validate`` would shadow the function once something imports it.
 from .errors import ArcError, ArcFormatError, ArcValidationError
 from .task import Pair, Task
-from .validate import validate, validate_path
+from .validate import validate, validate_path, validate_submission, validate_task
 
 _HOME = {
     "augment": (
@@ -96,6 +96,8 @@ __all__ = [
     "uncollate",
     "validate",
     "validate_path",
+    "validate_submission",
+    "validate_task",
     "vote",
     "write_submission",
 ]
