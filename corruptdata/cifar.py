@@ -20,7 +20,6 @@ Images are decoded once, at construction, into one uint8 tensor (N, 3, 32, 32); 
 
 from __future__ import annotations
 
-import io
 import pickle
 import sys
 from dataclasses import dataclass
@@ -152,11 +151,12 @@ def read_cifar_pickle(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        f = open(path, "rb")  # noqa: SIM115 - closed below; OSError must not become CifarError
     except FileNotFoundError:
         raise CifarError(f"{path}: file not found") from None
     try:
-        obj = _CifarUnpickler(io.BytesIO(raw), encoding="bytes").load()
+        with f:
+            obj = _CifarUnpickler(f, encoding="bytes").load()
     except _Refused as err:
         raise CifarError(
             f"{path}: refused to unpickle global {err.module}.{err.name}; a CIFAR file holds only "
