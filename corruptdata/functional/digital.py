@@ -36,6 +36,7 @@ import warnings
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from ._common import table
@@ -158,34 +159,42 @@ def _fold(idx: torch.Tensor, n: int, mode: str) -> torch.Tensor:
     return idx.clamp(0, n - 1)
 
 
+def _fold_pad(images: torch.Tensor, pad: int, mode: str) -> torch.Tensor:
+    """Pad (B, C, H, W) by ``pad`` on every side, folding with ``mode`` (see :func:`bilinear`)."""
+    _, _, h, w = images.shape
+    if mode == "reflect101" and pad < min(h, w):
+        return F.pad(images, (pad, pad, pad, pad), mode="reflect")
+    if mode == "nearest":
+        return F.pad(images, (pad, pad, pad, pad), mode="replicate")
+    if mode == "reflect" and pad <= min(h, w):
+        x = torch.cat((images[:, :, :pad].flip(2), images, images[:, :, h - pad :].flip(2)), 2)
+        return torch.cat((x[..., :pad].flip(3), x, x[..., w - pad :].flip(3)), 3)
+    dev = images.device
+    rows = _fold(torch.arange(-pad, h + pad, device=dev), h, mode)
+    cols = _fold(torch.arange(-pad, w + pad, device=dev), w, mode)
+    return images.index_select(2, rows).index_select(3, cols)
+
+
 def bilinear(images: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, mode: str) -> torch.Tensor:
     """Sample (B, C, H, W) at per-sample float coordinates ys, xs (B, H', W') bilinearly.
 
     Out-of-range neighbours are folded back with ``mode``: ``reflect101`` (OpenCV's default
-    border), ``reflect`` (scipy's half-sample symmetric) or ``nearest``.
+    border), ``reflect`` (scipy's half-sample symmetric) or ``nearest``. The image is padded by
+    folding as far as the coordinates reach, then ``grid_sample`` interpolates.
     """
-    b, c, h, w = images.shape
-    y0 = ys.floor()
-    x0 = xs.floor()
-    fy = (ys - y0).unsqueeze(1)
-    fx = (xs - x0).unsqueeze(1)
-    y0 = y0.long()
-    x0 = x0.long()
-    flat = images.reshape(b, c, h * w)
-    out_shape = (b, c, *ys.shape[1:])
-
-    def tap(yy: torch.Tensor, xx: torch.Tensor) -> torch.Tensor:
-        idx = (_fold(yy, h, mode) * w + _fold(xx, w, mode)).reshape(b, 1, -1).expand(b, c, -1)
-        return flat.gather(2, idx).reshape(out_shape)
-
-    top = tap(y0, x0) * (1 - fx) + tap(y0, x0 + 1) * fx
-    bottom = tap(y0 + 1, x0) * (1 - fx) + tap(y0 + 1, x0 + 1) * fx
-    return top * (1 - fy) + bottom * fy
+    _, _, h, w = images.shape
+    reach = torch.stack((-ys.amin(), -xs.amin(), ys.amax() - (h - 1), xs.amax() - (w - 1))).amax()
+    pad = max(int(torch.ceil(reach.clamp(min=0)).item()) + 1, 1)
+    padded = _fold_pad(images, pad, mode)
+    gx = (xs + pad) * (2.0 / (w + 2 * pad - 1)) - 1.0
+    gy = (ys + pad) * (2.0 / (h + 2 * pad - 1)) - 1.0
+    grid = torch.stack((gx, gy), -1).to(images.dtype)
+    return F.grid_sample(padded, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
 def _quantize8(x: torch.Tensor) -> torch.Tensor:
     """Round [0, 1] floats to the nearest 8-bit level, half up (as Pillow's fixed point does)."""
-    return torch.floor(x.clamp(0, 1) * 255.0 + 0.5)
+    return torch.floor_(x.mul(255.0).add_(0.5)).clamp_(0, 255)
 
 
 # ----------------------------------------------------------------------------- brightness
@@ -199,12 +208,16 @@ def brightness_params(
 
 
 def brightness(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
-    """HSV value V = clip(V + c); back to RGB."""
-    c = params["c"].to(images.device, images.dtype).view(-1, 1, 1)
-    hsv = rgb_to_hsv(images)
-    h, s, v = hsv.unbind(1)
-    v = (v + c).clamp(0, 1)
-    return hsv_to_rgb(torch.stack((h, s, v), 1)).clamp(0, 1), None
+    """HSV value V = clip(V + c); back to RGB.
+
+    With hue and saturation unchanged, hsv2rgb(h, s, V') is the pixel scaled by V'/V (a black
+    pixel, hue and saturation 0, becomes grey V'), so no HSV round trip is needed.
+    """
+    c = params["c"].to(images.device, images.dtype).view(-1, 1, 1, 1)
+    v = images.amax(1, keepdim=True)
+    v_new = (v + c).clamp(0, 1)
+    scaled = images * (v_new / torch.where(v > 0, v, torch.ones_like(v)))
+    return torch.where(v > 0, scaled, v_new.expand_as(images)).clamp(0, 1), None
 
 
 # ----------------------------------------------------------------------------- saturate
@@ -219,13 +232,23 @@ def saturate_params(
 
 
 def saturate(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
-    """HSV saturation S = clip(S * scale + offset); back to RGB."""
-    scale = params["scale"].to(images.device, images.dtype).view(-1, 1, 1)
-    offset = params["offset"].to(images.device, images.dtype).view(-1, 1, 1)
-    hsv = rgb_to_hsv(images)
-    h, s, v = hsv.unbind(1)
-    s = (s * scale + offset).clamp(0, 1)
-    return hsv_to_rgb(torch.stack((h, s, v), 1)).clamp(0, 1), None
+    """HSV saturation S = clip(S * scale + offset); back to RGB.
+
+    hsv2rgb gives each channel v - v*S*w(h), so with hue and value unchanged a channel becomes
+    v - (S'/S)(v - x). A grey pixel (S = 0, hue 0 by skimage's convention) becomes
+    (v, v(1-S'), v(1-S')).
+    """
+    scale = params["scale"].to(images.device, images.dtype).view(-1, 1, 1, 1)
+    offset = params["offset"].to(images.device, images.dtype).view(-1, 1, 1, 1)
+    v = images.amax(1, keepdim=True)
+    delta = v - images.amin(1, keepdim=True)
+    grey = delta == 0
+    s = delta / torch.where(grey, torch.ones_like(v), v)
+    s_new = (s * scale + offset).clamp(0, 1)
+    coloured = v - (v - images) * (s_new / torch.where(grey, torch.ones_like(s), s))
+    hue0 = images.new_tensor([0.0, 1.0, 1.0]).view(1, 3, 1, 1) if images.shape[1] == 3 else 0.0
+    greys = v - v * s_new * hue0
+    return torch.where(grey, greys, coloured).clamp(0, 1), None
 
 
 # ----------------------------------------------------------------------------- contrast
@@ -273,12 +296,17 @@ def _box_resize8(v: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     each rounded to 8 bits."""
     _, _, h, w = v.shape
     oh, ow = size
+    b, c = v.shape[:2]
     if ow != w:
         mw = box_resize_matrix(w, ow).to(v.device, v.dtype)
-        v = torch.floor(v @ mw.T + 0.5)
+        half = v.new_full((1,), 0.5)
+        v = torch.floor_(torch.addmm(half, v.reshape(-1, w), mw.T)).view(b, c, h, ow)
+        w = ow
     if oh != h:
         mh = box_resize_matrix(h, oh).to(v.device, v.dtype)
-        v = torch.floor(mh @ v + 0.5)
+        vt = v.transpose(2, 3).reshape(-1, h)
+        half = v.new_full((1,), 0.5)
+        v = torch.floor_(torch.addmm(half, vt, mh.T)).view(b, c, w, oh).transpose(2, 3)
     return v
 
 
@@ -295,8 +323,11 @@ def pixelate(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[tor
     """Pillow BOX resize down to (height, width) and back up, on the 8-bit image."""
     _, _, h, w = images.shape
     v = _quantize8(images)
-    out = torch.empty_like(v)
     sizes = torch.stack((params["height"], params["width"]), 1).cpu()
+    if bool((sizes == sizes[:1]).all()):
+        small = _box_resize8(v, (int(sizes[0, 0]), int(sizes[0, 1])))
+        return _box_resize8(small, (h, w)).contiguous() / 255.0, None
+    out = torch.empty_like(v)
     for size in torch.unique(sizes, dim=0).tolist():
         sel = ((sizes[:, 0] == size[0]) & (sizes[:, 1] == size[1])).nonzero().squeeze(1)
         sel = sel.to(images.device)

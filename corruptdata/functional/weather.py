@@ -321,11 +321,17 @@ def motion_blur(
     weights, off_y, off_x = motion_blur_kernel(radius, sigma, angle)
     dev = images.device
     k = weights.shape[1]
-    rows = (torch.arange(h)[None, None, :] + off_y[:, :, None]).clamp(0, h - 1)  # (B, K, H)
-    cols = (torch.arange(w)[None, None, :] + off_x[:, :, None]).clamp(0, w - 1)  # (B, K, W)
-    idx = (rows[:, :, :, None] * w + cols[:, :, None, :]).reshape(b, 1, k * h * w).to(dev)
-    taps = images.reshape(b, c, h * w).gather(2, idx.expand(b, c, -1)).view(b, c, k, h, w)
-    return torch.einsum("bckhw,bk->bchw", taps, weights.to(dev, images.dtype))
+    # replicate-pad by the longest reach: every tap is then the padded image shifted by a
+    # per-sample constant in flat index space
+    p = int(max(off_y.abs().max(), off_x.abs().max()))
+    pw = w + 2 * p
+    padded = F.pad(images, (p, p, p, p), mode="replicate").reshape(b, c, -1)
+    base = ((torch.arange(h)[:, None] + p) * pw + torch.arange(w)[None, :] + p).reshape(-1)
+    shift = off_y * pw + off_x  # (B, K)
+    idx = (shift[:, :, None] + base[None, None, :]).reshape(b, 1, k * h * w).to(dev)
+    taps = padded.gather(2, idx.expand(b, c, -1)).view(b, c, k, h * w)
+    out = torch.einsum("bckn,bk->bcn", taps, weights.to(dev, images.dtype))
+    return out.view(b, c, h, w)
 
 
 def snow_params(severity: torch.Tensor, generator: torch.Generator, shape: Shape) -> dict:
@@ -391,7 +397,7 @@ def _correlate3(x: torch.Tensor, kernel: list[list[float]], mode: str) -> torch.
 def canny(img: torch.Tensor, low: int = 50, high: int = 150) -> torch.Tensor:
     """OpenCV Canny (aperture 3, L1 gradient) of 8-bit valued (B, H, W) floats: bool edges."""
     h, w = img.shape[1:]
-    x = img.double()
+    x = img.float()  # 8-bit values: the 3x3 integer filters are exact in float32
     dx = _correlate3(x, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "replicate").long()
     dy = _correlate3(x, [[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "replicate").long()
     mag = dx.abs() + dy.abs()
@@ -479,9 +485,10 @@ def distance_transform(zero: torch.Tensor) -> torch.Tensor:
     return t[:, 2 : h + 2, 2 : w + 2].clone()
 
 
-def _box3(x: torch.Tensor) -> torch.Tensor:
-    """OpenCV blur(3x3), border reflect-101, summed in float64 like its float path."""
-    return F.avg_pool2d(_pad(x.double(), 1, "reflect")[:, None], 3, 1)[:, 0]
+def _box3(x: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """OpenCV blur(3x3), border reflect-101 (float64 like its float path; float32 is exact for
+    8-bit integer input)."""
+    return F.avg_pool2d(_pad(x.to(dtype), 1, "reflect")[:, None], 3, 1)[:, 0]
 
 
 def equalize_hist(img: torch.Tensor) -> torch.Tensor:
@@ -509,8 +516,8 @@ def _water_shading(liquid: torch.Tensor) -> torch.Tensor:
     dist = torch.floor(_box3(dist).float().double())
     dist = equalize_hist(dist)
     emboss = [[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]]
-    dist = _correlate3(dist.double(), emboss, "reflect").clamp(0, 255)
-    dist = torch.round(_box3(dist))
+    dist = _correlate3(dist.float(), emboss, "reflect").clamp(0, 255)
+    dist = torch.round(_box3(dist, torch.float32)).double()
     return l8.double() * dist
 
 
