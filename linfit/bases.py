@@ -62,6 +62,13 @@ class Basis:
         """The same family at another degree (same domain); for nested sweeps."""
         raise BasisError(f"basis {self.name!r} has no degree")
 
+    #: whether :meth:`chunk` may split a batch (False for user callables, which see whole batches)
+    chunkable: bool = True
+
+    def chunk(self, batch: torch.Size, sl: slice) -> Basis:
+        """This basis for datasets ``sl`` of the flattened ``batch`` (slices per-dataset state)."""
+        return self
+
     def column_names(self) -> list[str]:
         return [f"f{i}" for i in range(self.n_features)]
 
@@ -78,24 +85,32 @@ def _check_degree(degree: object, what: str = "degree") -> int:
 
 
 def _power_columns(t: Tensor, degree: int) -> Tensor:
-    """``[1, t, ..., t**degree]`` as (..., n, degree+1), built contiguously."""
-    ones = torch.ones_like(t).unsqueeze(-1)
-    if degree == 0:
-        return ones
-    powers = t.unsqueeze(-1).expand(*t.shape, degree).cumprod(-1)
-    return torch.cat([ones, powers], dim=-1)
+    """``[1, t, ..., t**degree]`` as (..., n, degree+1).
+
+    Built as (..., p, n) and returned transposed: each column is contiguous, which is LAPACK's
+    column-major layout, so QR/SVD need no copy and each power is one streaming multiply.
+    """
+    out = torch.empty(*t.shape[:-1], degree + 1, t.shape[-1], dtype=t.dtype, device=t.device)
+    out[..., 0, :] = 1
+    if degree >= 1:
+        out[..., 1, :] = t
+    for k in range(2, degree + 1):
+        torch.mul(out[..., k - 1, :], t, out=out[..., k, :])
+    return out.mT
 
 
 def _recurrence_columns(t: Tensor, degree: int, kind: str) -> Tensor:
-    cols = [torch.ones_like(t)]
+    out = torch.empty(*t.shape[:-1], degree + 1, t.shape[-1], dtype=t.dtype, device=t.device)
+    out[..., 0, :] = 1
     if degree >= 1:
-        cols.append(t)
+        out[..., 1, :] = t
     for k in range(1, degree):
+        prev, cur = out[..., k - 1, :], out[..., k, :]
         if kind == "chebyshev":
-            cols.append(2 * t * cols[k] - cols[k - 1])
+            out[..., k + 1, :] = 2 * t * cur - prev
         else:  # legendre: (k+1) P_{k+1} = (2k+1) t P_k - k P_{k-1}
-            cols.append(((2 * k + 1) * t * cols[k] - k * cols[k - 1]) / (k + 1))
-    return torch.stack(cols, dim=-1)
+            out[..., k + 1, :] = ((2 * k + 1) * t * cur - k * prev) / (k + 1)
+    return out.mT
 
 
 def _family_to_power(kind: str, degree: int) -> Tensor:
@@ -160,6 +175,16 @@ class Polynomial(Basis):
 
     def with_degree(self, degree: int) -> Polynomial:
         return Polynomial(self.name, degree, self.domain)  # type: ignore[arg-type]
+
+    def chunk(self, batch: torch.Size, sl: slice) -> Polynomial:
+        if (
+            self.domain is None
+            or not isinstance(self.domain[0], Tensor)
+            or self.domain[0].dim() == 0
+        ):
+            return self
+        lo, hi = (v.expand(batch).reshape(-1)[sl] for v in self.domain)
+        return Polynomial(self.name, self.degree, (lo, hi))  # type: ignore[arg-type]
 
     def _affine(self, like: Tensor) -> tuple[Tensor, Tensor]:
         """``(alpha, beta)`` with ``t = alpha * x + beta``, shaped like the batch dims."""
@@ -279,6 +304,7 @@ class CustomBasis(Basis):
     """A user callable ``x (..., n) -> features (..., n, q)`` (or (..., n) for one feature)."""
 
     name = "custom"
+    chunkable = False
 
     def __init__(self, func: Callable[[Tensor], Tensor], n_features: int | None = None) -> None:
         if not callable(func):
@@ -325,6 +351,7 @@ class WithIntercept(Basis):
         self.inner = inner
         self.name = inner.name
         self.nested = inner.nested
+        self.chunkable = inner.chunkable
 
     @property
     def n_features(self) -> int:
@@ -336,6 +363,10 @@ class WithIntercept(Basis):
 
     def with_degree(self, degree: int) -> WithIntercept:
         return WithIntercept(self.inner.with_degree(degree))
+
+    def chunk(self, batch: torch.Size, sl: slice) -> WithIntercept:
+        inner = self.inner.chunk(batch, sl)
+        return self if inner is self.inner else WithIntercept(inner)
 
     def __call__(self, x: Tensor) -> Tensor:
         feats = self.inner(x)

@@ -25,10 +25,19 @@ from torch import Tensor
 
 from ._inputs import as_float, check_finite, check_ridge, check_weights, check_xy
 from .bases import Basis, Polynomial, WithIntercept, make_basis
-from .errors import BasisError, InputError, SolverError, UnderdeterminedWarning
-from .solvers import SOLVERS, Solution, SolverName, solve
+from .errors import (
+    BasisError,
+    InputError,
+    NormalEquationsWarning,
+    SolverError,
+    SolverFallbackWarning,
+    UnderdeterminedWarning,
+)
+from .solvers import NORMAL_WARNING, SOLVERS, Solution, SolverName, solve
 
 __all__ = ["LinearFit", "LinearModel", "design", "fit"]
+
+_CHUNK = 400_000  # design elements per chunk on CPU (~3 MB in float64: fits in L2/L3)
 
 
 def _resolve_basis(
@@ -200,13 +209,15 @@ def fit(
     batch, n, t, multi = check_xy(xt, yt)
     check_finite(xt, "x")
     check_finite(yt, "y")
-    b = _resolve_basis(basis, degree, intercept, domain, period).bind(xt)
-    feats = b(xt)
-    p = feats.shape[-1]
+    b = _resolve_basis(basis, degree, intercept, domain, period)
     w = None
     if weights is not None:
         w, batch = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
     lam = check_ridge(ridge, batch, t, multi, xt)
+    nb = int(torch.Size(batch).numel())
+    xf = xt.expand(*batch, n).reshape(nb, n)
+    b = b.bind(xt.expand(*batch, n))
+    p = b(xf[:1]).shape[-1] if nb else b(xt).shape[-1]
     n_eff = n if w is None else int((w > 0).sum(-1).min())
     if n_eff < p and not bool((lam > 0).all()):
         warnings.warn(
@@ -216,23 +227,38 @@ def fit(
             stacklevel=2,
         )
     ymat = yt if multi else yt.unsqueeze(-1)
-    flat_b = int(torch.Size(batch).numel())
-    X = feats.expand(*batch, n, p).reshape(flat_b, n, p)
-    Y = ymat.expand(*batch, n, t).reshape(flat_b, n, t)
-    W = None if w is None else w.reshape(flat_b, n)
-    L = lam.reshape(flat_b, t)
-    sol = solve(
-        X,
-        Y,
-        ridge=L,
-        weights=W,
-        unpenalised=b.constant_index if intercept else None,
-        solver=solver,
-        rcond=rcond,
-    )
-    resid = Y - X @ sol.coef
+    Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
+    W = None if w is None else w.reshape(nb, n)
+    L = lam.reshape(nb, t)
+    # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
+    step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, _CHUNK // (n * p))
+    sols, resids = [], []
+    for s in range(0, max(nb, 1), max(step, 1)):
+        sl = slice(s, s + step)
+        X = b.chunk(torch.Size(batch), sl)(xf[sl])
+        sol = solve(
+            X,
+            Y[sl],
+            ridge=L[sl],
+            weights=None if W is None else W[sl],
+            unpenalised=b.constant_index if intercept else None,
+            solver=solver,
+            rcond=rcond,
+        )
+        sols.append(sol)
+        resids.append(Y[sl] - X @ sol.coef)
+    sol = sols[0] if len(sols) == 1 else Solution.concat(sols)
+    if solver == "normal":
+        warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
+    if bool(sol.fallback.any()):
+        warnings.warn(
+            f"solver={solver!r}: {int(sol.fallback.sum())} of {nb} dataset(s) were ill-conditioned "
+            "or rank-deficient for it and were solved with QR/SVD instead (see fit.fallback).",
+            SolverFallbackWarning,
+            stacklevel=2,
+        )
     coef = sol.coef.reshape(*batch, p, t)
-    resid = resid.reshape(*batch, n, t)
+    resid = torch.cat(resids).reshape(*batch, n, t)
     if not multi:
         coef, resid = coef.squeeze(-1), resid.squeeze(-1)
     return LinearFit(

@@ -205,6 +205,19 @@ class _Spectrum:
         c = self.const
         return torch.cat([theta[..., :c, :], icpt, theta[..., c:, :]], dim=-2)
 
+    def coef_at(self, lam: Tensor) -> Tensor:
+        """Coefficients for one lambda per dataset and target, ``lam (B, t)``: (B, p, t)."""
+        s = self.s.unsqueeze(-1)  # (B, k, 1)
+        lam_ = lam.unsqueeze(-2)  # (B, 1, t)
+        keep = (s > self.rcond * s[..., :1, :]) | (lam_ > 0)
+        f = torch.where(keep, s / torch.where(keep, s * s + lam_, torch.ones_like(s * lam_)), 0.0)
+        theta = self.vh.mT @ (f * self.z)
+        if self.const is None:
+            return theta
+        icpt = self.ybar - self.xbar @ theta
+        c = self.const
+        return torch.cat([theta[..., :c, :], icpt, theta[..., c:, :]], dim=-2)
+
     def filt(self, lams: Tensor) -> Tensor:
         s = self.s.unsqueeze(-1)  # (B, k, 1)
         lam = lams.reshape(-1, 1, 1, 1)
@@ -376,26 +389,34 @@ def ridge_loo(
     w = _weights(weights, xt, batch, n)
     spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
     lams = _lambdas(lambdas, xt)
-    shrink = spec.shrink(lams)  # (L, B, k, 1)
-    # residuals of the (weighted, centred) problem: yc - U diag(shrink) U^T yc
-    resid = spec.yc - spec.u @ (shrink * spec.z)  # (L, B, n, t)
-    lev = spec.lev0 + (spec.u.square() @ shrink).squeeze(-1)  # (L, B, n)
-    loo_r = resid / (1 - lev).unsqueeze(-1)
+    nl = len(lams)
+    bsz, n_, k = spec.u.shape
+    t = spec.z.shape[-1]
+    shrink = spec.shrink(lams)[..., 0].permute(1, 2, 0)  # (B, k, L): s^2 / (s^2 + lambda)
+    # fitted part U diag(shrink) U^T yc for every lambda in one batched product: (B, n, L, t)
+    fz = (shrink.unsqueeze(-1) * spec.z.unsqueeze(-2)).reshape(bsz, k, nl * t)
+    if t == 1:  # fused: yc - U fz
+        resid = torch.baddbmm(spec.yc, spec.u, fz, alpha=-1).unsqueeze(-1)
+    else:
+        resid = spec.yc.unsqueeze(-2) - (spec.u @ fz).reshape(bsz, n_, nl, t)
+    # 1 - h_ii for every lambda: (B, n, L)
+    one_minus_lev = torch.baddbmm((1 - spec.lev0).unsqueeze(-1), spec.u.square(), shrink, alpha=-1)
+    lev_sum = n_ - one_minus_lev.sum(1)  # trace of the hat matrix, (B, L)
+    loo_r = resid / one_minus_lev.unsqueeze(-1)
     if w is None:
-        loo = loo_r.square().mean(-2)
-        rss = resid.square().mean(-2)
+        loo = loo_r.square().mean(1)  # (B, L, t)
+        rss = resid.square().mean(1)
     else:
         # rows were scaled by sqrt(w): squares already carry w_i; normalise by sum(w)
-        ws = w.sum(-1)[:, None]
-        loo = loo_r.square().sum(-2) / ws
-        rss = resid.square().sum(-2) / ws
-    df = lev.sum(-1, keepdim=True)  # (L, B, 1)
-    gcv = rss / (1 - df / n).square()
+        ws = w.sum(-1)[:, None, None]
+        loo = loo_r.square().sum(1) / ws
+        rss = resid.square().sum(1) / ws
+    df = lev_sum.unsqueeze(-1)  # (B, L, 1)
+    gcv = (rss / (1 - df / n).square()).transpose(0, 1)  # (L, B, t)
+    loo = loo.transpose(0, 1)
     best = loo.argmin(0)  # (B, t)
     best_lam = lams[best]
-    coefs = spec.coefs(lams)  # (L, B, p, t)
-    idx = best.unsqueeze(0).unsqueeze(-2).expand(1, *coefs.shape[1:])
-    coef = coefs.gather(0, idx).squeeze(0)  # (B, p, t)
+    coef = spec.coef_at(best_lam)  # (B, p, t)
     coef = coef.reshape(*batch, *coef.shape[1:])
     best = best.reshape(*batch, t)
     best_lam = best_lam.reshape(*batch, t)

@@ -11,9 +11,9 @@ result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank
 - ``svd``: SVD of ``X``; minimum-norm solution, singular values below ``rcond * s_max`` dropped.
 - ``cholesky``: Cholesky of the Gram matrix plus iterative refinement on the normal equations
   (matrix products only: the fast path). Datasets whose Cholesky fails, whose condition estimate
-  is too high, or whose refinement does not converge are re-solved with ``qr``, with a
-  :class:`SolverFallbackWarning` and ``Solution.fallback`` marking them.
-- ``normal``: ``solve(X^T X + lambda I, X^T y)``; warns, always.
+  is too high, or whose refinement does not converge are re-solved with ``qr``;
+  ``Solution.fallback`` marks them (:func:`linfit.fit` warns with :class:`SolverFallbackWarning`).
+- ``normal``: ``solve(X^T X + lambda I, X^T y)``; :func:`linfit.fit` warns, always.
 
 Ridge here minimises ``||Y - X theta||^2 + lambda ||theta||^2`` with every column penalised; the
 unpenalised intercept is handled by the caller (:func:`solve` centres).
@@ -22,18 +22,22 @@ unpenalised intercept is handled by the caller (:func:`solve` centres).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
 from torch import Tensor
 
-from .errors import NormalEquationsWarning, SolverError, SolverFallbackWarning
+from .errors import SolverError
 
 __all__ = ["SOLVERS", "Solution", "default_rcond", "solve", "spectral_solve"]
 
 SOLVERS = ("qr", "svd", "cholesky", "normal")
+NORMAL_WARNING = (
+    "solver='normal' solves (X^T X + lambda I) theta = X^T y, which squares the condition number "
+    "of X; expect wrong digits once cond(X)^2 * eps approaches 1 (see fit.cond). Use solver='qr' "
+    "(default) or 'svd'."
+)
 SolverName = Literal["qr", "svd", "cholesky", "normal"]
 
 
@@ -48,6 +52,21 @@ class Solution:
     factor: Tensor
     factor_kind: Literal["R", "s", "gram"]
     _sv: Tensor | None = field(default=None, repr=False)
+
+    @staticmethod
+    def concat(parts: list[Solution]) -> Solution:
+        """Join solutions of consecutive chunks of one batch."""
+        first = parts[0]
+        if any(s.factor_kind != first.factor_kind for s in parts):
+            raise SolverError("cannot join solutions with different factor kinds")
+        return Solution(
+            torch.cat([s.coef for s in parts]),
+            torch.cat([s.rank for s in parts]),
+            first.solver,
+            torch.cat([s.fallback for s in parts]),
+            torch.cat([s.factor for s in parts]),
+            first.factor_kind,
+        )
 
     def singular_values(self) -> Tensor:
         """Singular values of the solved (weighted, centred) design, descending: (B, k)."""
@@ -147,7 +166,8 @@ def _cholesky_core(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Cholesky + refinement. Returns coef (B, p, t), ok (B,), Gram (B, p, p)."""
     p = x.shape[-1]
-    gram = x.mT @ x
+    xty = x.mT @ torch.cat([x, y], dim=-1)  # one pass: [X^T X, X^T y]
+    gram, rhs = xty[..., :p], xty[..., p:]
     eye = torch.eye(p, dtype=x.dtype, device=x.device)
     per_target = lam is not None
     # (B, t, p, p) with per-target lambdas, else (B, 1, p, p)
@@ -164,18 +184,24 @@ def _cholesky_core(
         return torch.cholesky_solve(rhs, chol.squeeze(1))
 
     lam_row = None if lam is None else lam.unsqueeze(-2)  # (B, 1, t)
-    coef = csolve(x.mT @ y)
+    coef = csolve(rhs)
     scale = coef.abs().amax(-2).clamp(min=torch.finfo(x.dtype).tiny)  # (B, t)
     rel = torch.full((x.shape[0],), math.inf, dtype=x.dtype, device=x.device)
+    # stop once a correction is below ~1e-9 (float64): the error left is contraction * that
+    stop = 0.1 * math.sqrt(torch.finfo(x.dtype).eps)
+    done = torch.zeros_like(ok)
     for _ in range(4):
         grad = x.mT @ (y - x @ coef)
         if lam_row is not None:
             grad = grad - lam_row * coef
         delta = csolve(grad)
         coef = coef + delta
-        rel = (delta.abs().amax(-2) / scale).amax(-1)
-        if bool((rel[ok] <= 4 * torch.finfo(x.dtype).eps).all()):
+        prev, rel = rel, (delta.abs().amax(-2) / scale).amax(-1)
+        done = done | (rel <= stop)
+        ok = ok & (done | (rel < 0.5 * prev))  # stalled or diverging before converging: unsafe
+        if bool(done[ok].all()):
             break
+    rel = torch.where(done, torch.zeros_like(rel), rel)
     ok = ok & (rel <= refine_tol)
     return coef, ok, gram
 
@@ -218,13 +244,6 @@ def solve_design(
             coef = torch.linalg.solve(g, rhs.mT.unsqueeze(-1)).squeeze(-1).mT
         sol = Solution(coef, no_fallback.long(), "normal", no_fallback, gram, "gram")
         sol.rank = _rank(sol.singular_values(), rc)
-        warnings.warn(
-            "solver='normal' solves (X^T X + lambda I) theta = X^T y, which squares the condition "
-            "number of X; expect wrong digits once cond(X)^2 * eps approaches 1 (see fit.cond). "
-            "Use solver='qr' (default) or 'svd'.",
-            NormalEquationsWarning,
-            stacklevel=3,
-        )
         return sol
     # cholesky
     eps = torch.finfo(x.dtype).eps
@@ -237,13 +256,6 @@ def solve_design(
         else:
             c, k, _ = _svd_core(x[bad], y[bad], None if lam is None else lam[bad], rc)
         coef[bad], rank[bad] = c, k
-        warnings.warn(
-            f"solver='cholesky': {int(bad.sum())} of {b} dataset(s) were ill-conditioned or "
-            "rank-deficient for the normal equations and were solved with QR/SVD instead "
-            "(see fit.fallback).",
-            SolverFallbackWarning,
-            stacklevel=3,
-        )
     return Solution(coef, rank, "cholesky", bad, gram, "gram")
 
 
