@@ -257,18 +257,22 @@ def render_batch(
     inp, out = _np(batch["input"]), _np(batch["output"])
     imask, omask = _np(batch["input_mask"]), _np(batch["output_mask"])
     n = min(len(inp), max_items)
-    fig, axes = _subplots(n, 2, figsize=(4.6, 2.3 * n), squeeze=False)
+    per_row = min(n, 4)  # samples side by side, input | output each
+    rows = -(-n // per_row)
+    fig, axes = _subplots(rows, 2 * per_row, figsize=(4.6 * per_row, 2.5 * rows), squeeze=False)
+    for ax in axes.ravel()[2 * n :]:
+        ax.axis("off")
     for i in range(n):
+        r, c = divmod(i, per_row)
+        ax_in, ax_out = axes[r, 2 * c], axes[r, 2 * c + 1]
         tid = batch.get("task_id", [None] * len(inp))[i]
         aug = batch.get("aug", [{}] * len(inp))[i]
         label = f"{tid} " if tid else ""
-        _draw_grid(axes[i, 0], _decode(inp[i], layout), imask[i], title=f"{label}input")
-        if omask[i].any():
-            _draw_grid(axes[i, 1], _decode(out[i], layout), omask[i], title="output")
-        else:
-            _draw_grid(axes[i, 1], _decode(out[i], layout), omask[i], title="output (none)")
+        _draw_grid(ax_in, _decode(inp[i], layout), imask[i], title=f"{label}input")
+        title = "output" if omask[i].any() else "output (none)"
+        _draw_grid(ax_out, _decode(out[i], layout), omask[i], title=title)
         if aug:
-            axes[i, 1].set_xlabel(_aug_text(aug), fontsize=6)
+            ax_out.set_xlabel(_aug_text(aug), fontsize=6)
     fig.tight_layout()
     return _finish(fig, path)
 
