@@ -217,7 +217,11 @@ def fit(
     nb = int(torch.Size(batch).numel())
     xf = xt.expand(*batch, n).reshape(nb, n)
     b = b.bind(xt.expand(*batch, n))
-    p = b(xf[:1]).shape[-1] if nb else b(xt).shape[-1]
+    full = None  # a user callable sees x with its own batch shape, in one piece
+    if not b.chunkable:
+        full = b(xt)
+        full = full.expand(*batch, n, full.shape[-1]).reshape(nb, n, full.shape[-1])
+    p = b.n_features
     n_eff = n if w is None else int((w > 0).sum(-1).min())
     if n_eff < p and not bool((lam > 0).all()):
         warnings.warn(
@@ -235,7 +239,7 @@ def fit(
     sols, resids = [], []
     for s in range(0, max(nb, 1), max(step, 1)):
         sl = slice(s, s + step)
-        X = b.chunk(torch.Size(batch), sl)(xf[sl])
+        X = full[sl] if full is not None else b.chunk(torch.Size(batch), sl)(xf[sl])
         sol = solve(
             X,
             Y[sl],
