@@ -26,6 +26,7 @@ Inverses are ``[0, 3, 2, 1, 4, 5, 6, 7]``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -216,6 +217,18 @@ _COMPOSERS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+_SCRATCH = threading.local()
+
+
+def _randint(high: int, generator: torch.Generator | None) -> int:
+    """A uniform integer in [0, high) from ``generator`` (a reused 0-d tensor per thread: about
+    half the cost of ``torch.randint`` for one number, which matters at ~20k samples/s)."""
+    t = getattr(_SCRATCH, "t", None)
+    if t is None:
+        t = _SCRATCH.t = torch.empty((), dtype=torch.int64)
+    return int(t.random_(0, high, generator=generator))
+
+
 class _Step:
     """Base of the augmentation steps: ``step(sample, generator) -> new sample``."""
 
@@ -247,7 +260,7 @@ class Dihedral(_Step):
     def make_params(self, sample, generator) -> int:
         if self.k is not None:
             return self.k
-        return int(torch.randint(0, 8, (1,), generator=generator))
+        return _randint(8, generator)
 
     def apply(self, sample, params: int) -> dict:
         fn = _DIHEDRAL[params]
@@ -338,8 +351,8 @@ class Translate(_Step):
             )
         if self.offset is not None:
             return list(self.offset)
-        dy = int(torch.randint(0, self.size - h + 1, (1,), generator=generator))
-        dx = int(torch.randint(0, self.size - w + 1, (1,), generator=generator))
+        dy = _randint(self.size - h + 1, generator)
+        dx = _randint(self.size - w + 1, generator)
         return [dy, dx]
 
     def apply(self, sample, params: list[int]) -> dict:
