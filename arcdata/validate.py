@@ -189,7 +189,7 @@ def describe(value: Any) -> str:
         text = json.dumps(value)
         return f'{text[:24]}..." (a string)' if len(text) > 26 else f"{text} (a string)"
     if isinstance(value, list):
-        return f"a list of {len(value)} items" if value else "an empty list"
+        return f"a list of {_n(len(value), 'item')}" if value else "an empty list"
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__

@@ -177,7 +177,7 @@ BAD_FILES = [
         {"bad.json": _task(**{"train.0": [[1]]})},
         [],
         [
-            'bad.json: train[0]: pair is a list of 1 items, expected an object with "input" and '
+            'bad.json: train[0]: pair is a list of 1 item, expected an object with "input" and '
             '"output" grids'
         ],
     ),
@@ -420,7 +420,7 @@ def test_verdicts_agree_on_grids_of_every_size(data):
     assert is_valid(doc, "solutions") == _schema_verdict(doc, "solutions") == expect
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(challenges_docs(), st.data())
 def test_submission_and_solutions_counts(chal, data):
     sub = data.draw(submission_docs(challenges=chal))
