@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+import scipy.stats
 import skimage.filters
 import torch
 from hypothesis import given, settings
@@ -265,9 +266,10 @@ def test_impulse_noise_replaces_a_fraction_c_half_salt_half_pepper() -> None:
         assert torch.equal(mask, changed.any(dim=1))  # every element is its own draw
 
 
-@pytest.mark.parametrize("value", [0.3, 0.04])
+@pytest.mark.parametrize("value", [0.3, 0.04, 77 / 255, 10 / 255])
 def test_shot_noise_is_poisson(value: float) -> None:
-    """Mean x and variance x/c (rates 2..150: both samplers), and numpy's histogram."""
+    """Mean x*c and variance x*c (rates 2..150), and numpy's histogram; off the 8-bit grid
+    (0.3, 0.04: numpy's algorithms) and on it (the level tables)."""
     x = _grey(32, value)
     n = x.numel()
     for s, c in zip(SEV, SEVERITIES["shot_noise"], strict=True):
@@ -282,13 +284,23 @@ def test_shot_noise_is_poisson(value: float) -> None:
         assert np.abs(ours_h - ref_h).sum() < 0.03
 
 
+@pytest.mark.parametrize("c", SEVERITIES["shot_noise"])
+def test_shot_noise_level_tables_are_the_exact_inverse_cdf(c: int) -> None:
+    """On the 8-bit grid the count is scipy's Poisson quantile of the element's uniform."""
+    x = make_images("random", 8, 3, 16, 16, seed=c)
+    u = torch.rand(x.shape, generator=torch.Generator().manual_seed(c))
+    ours = noise.poisson_levels(x, float(c), u, torch.zeros(8, dtype=torch.int64))
+    lam = np.round(x.double().numpy() * 255) / 255 * c
+    ref = scipy.stats.poisson.ppf(u.double().numpy(), lam)
+    assert np.mean(ours.numpy() == ref) > 0.9999  # ties at a CDF value: float rounding
+
+
 def test_poisson_sampler_retries_are_deterministic_and_exact_for_extreme_uniforms() -> None:
     lam = torch.tensor([[10.0, 500.0, 0.0, 9.99, 37.5]])
     u = torch.tensor([[0.0, 0.999, 0.5, 0.99999, 0.001]])
-    v = torch.tensor([[0.999, 0.999, 0.5, 0.5, 0.999]])
     seed = torch.tensor([12345])
-    a = noise.poisson(lam, u, v, seed)
-    assert torch.equal(a, noise.poisson(lam, u, v, seed))
+    a = noise.poisson(lam, u, seed)
+    assert torch.equal(a, noise.poisson(lam, u, seed))
     assert a[0, 2] == 0
     assert (a >= 0).all() and (a == a.round()).all()
 

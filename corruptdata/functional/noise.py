@@ -5,15 +5,17 @@ draws all randomness on CPU from ``generator`` and returns per-sample tensors (l
 ``NAME(images, params)`` is a pure, batch-first function returning ``(images, mask or None)``.
 
 Fidelity (reference/cifar_c.md): additive/multiplicative normal noise and salt-and-pepper are
-exact in distribution. Shot noise ``Poisson(x*c)/c`` is sampled exactly in distribution by
-numpy's algorithms, vectorised: inverse transform for rates below 10 and Hörmann's PTRS
-(transformed rejection with squeeze) above; the first proposal of every element comes from the
-uniforms in params, the rare retries from a counter-based hash (splitmix64) of the sample's
-``seed`` param, so the kernel stays a pure function of (images, params) on any device.
+exact in distribution. Shot noise ``Poisson(x*c)/c`` is sampled by inversion of the exact CDF
+from one uniform per element: pixels on the 8-bit grid (CIFAR's) read per-level guide tables
+(a gather, and a sorted search in the few cells that straddle several counts); other pixels use
+numpy's algorithms vectorised (inverse transform below rate 10, Hörmann's PTRS above, whose
+extra proposals come from a counter-based hash of the sample's ``seed``), so the kernel stays a
+pure function of (images, params) on any device.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -109,28 +111,86 @@ def impulse_noise(
 def shot_noise_params(
     severity: torch.Tensor, generator: torch.Generator, shape: Shape
 ) -> dict[str, torch.Tensor]:
-    """``c`` (B,), two uniforms per element (first proposal) and a per-sample retry ``seed``."""
+    """``c`` (B,), one uniform per element (the inverse-CDF draw, and the first PTRS proposal
+    for off-grid pixels) and a per-sample ``seed`` for the rest of those rare proposals."""
     return {
         "c": table(SEVERITIES["shot_noise"], severity),
         "u": torch.rand(shape, generator=generator),
-        "v": torch.rand(shape, generator=generator),
         "seed": torch.randint(-(2**62), 2**62, (shape[0],), generator=generator),
     }
 
 
 def shot_noise(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
     """``clip(Poisson(x * c) / c)`` per element."""
-    c = per_sample(params["c"], images)
-    counts = poisson(
-        images * c,
-        params["u"].to(images.device),
-        params["v"].to(images.device),
-        params["seed"].to(images.device),
-    )
-    return (counts / c).clamp_(0, 1), None
+    c_all = params["c"].cpu()
+    u = params["u"].to(images.device)
+    seed = params["seed"].to(images.device)
+    counts = torch.empty_like(images)
+    for c in torch.unique(c_all).tolist():
+        sel = (c_all == c).nonzero().squeeze(1).to(images.device)
+        if sel.numel() == images.shape[0]:
+            counts = poisson_levels(images, float(c), u, seed)
+        else:
+            part = poisson_levels(images[sel], float(c), u[sel], seed[sel])
+            counts.index_copy_(0, sel, part)
+    return (counts / per_sample(c_all, images)).clamp_(0, 1), None
 
 
 # ----------------------------------------------------------------------------- Poisson sampler
+
+_CELLS = 4096  # guide-table cells per 8-bit level
+
+
+@functools.lru_cache(maxsize=16)
+def _level_tables(c: float) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Inverse-CDF tables of Poisson(j / 255 * c) for the 256 8-bit levels j.
+
+    ``guide`` (256 * M,) int16: for u in cell m of level j, the count when the whole cell maps to
+    one count, else -1. ``keys`` (256 * K,) float64: level j's CDF plus 3j, so that one sorted
+    search finds the count of any (level, u) in the cells that straddle several counts.
+    """
+    lam = torch.arange(256, dtype=torch.float64) / 255.0 * c
+    top = float(lam.max())
+    k_max = int(top + 12 * math.sqrt(top) + 40)
+    k = torch.arange(k_max, dtype=torch.float64)
+    logpmf = k * lam[1:, None].log() - lam[1:, None] - torch.lgamma(k + 1)
+    pmf = torch.cat([(k == 0).double()[None], logpmf.exp()])
+    cdf = pmf.cumsum(1)
+    cdf[:, -1] = 2.0
+    grid = torch.arange(_CELLS + 1, dtype=torch.float64) / _CELLS
+    first = torch.searchsorted(cdf, grid[:-1].expand(256, -1).contiguous(), right=True)
+    whole = cdf.gather(1, first) >= grid[1:]
+    small = torch.int16 if k_max < 2**15 else torch.int32  # a small table stays in cache
+    guide = torch.where(whole, first, -1).to(small)
+    keys = cdf + 3.0 * torch.arange(256, dtype=torch.float64)[:, None]
+    return guide.reshape(-1), keys.reshape(-1), k_max
+
+
+def poisson_levels(x: torch.Tensor, c: float, u: torch.Tensor, seed: torch.Tensor) -> torch.Tensor:
+    """Poisson(x * c) counts for images x (B, ...) in [0, 1], inverse CDF with uniforms ``u``.
+
+    Pixels on the 8-bit grid (x = j/255, as CIFAR's are) use exact per-level tables: one gather,
+    plus one sorted search for the few cells that straddle several counts. Other pixels fall back to
+    :func:`poisson` (numpy's algorithms). Exact in distribution up to the 2**-24 resolution of u.
+    """
+    guide, keys, k_max = _level_tables(c)
+    guide, keys = guide.to(x.device), keys.to(x.device)
+    scaled = x * 255.0
+    level = scaled.round()
+    on_grid = bool(((scaled - level).abs() <= 1e-3).all())
+    if not on_grid:
+        return poisson(x * c, u, seed)
+    cell = (u * _CELLS).floor_()
+    index = (level * _CELLS + cell).long()
+    k = guide.take(index)
+    straddle = torch.nonzero(k.view(-1) < 0).squeeze(1)
+    if straddle.numel():
+        lv = level.view(-1)[straddle].double()
+        query = u.reshape(-1)[straddle].double() + 3.0 * lv
+        found = torch.searchsorted(keys, query, right=True) - lv.long() * k_max
+        k.view(-1)[straddle] = found.to(k.dtype)
+    return k.to(x.dtype)
+
 
 _M1 = 0xBF58476D1CE4E5B9 - 2**64
 _M2 = 0x94D049BB133111EB - 2**64
@@ -216,32 +276,27 @@ def _poisson_ptrs(
     return out
 
 
-def poisson(
-    lam: torch.Tensor, u: torch.Tensor, v: torch.Tensor, seed: torch.Tensor
-) -> torch.Tensor:
-    """Poisson counts of rates ``lam`` (B, ...) from uniforms ``u``, ``v`` and per-sample ``seed``.
+def poisson(lam: torch.Tensor, u: torch.Tensor, seed: torch.Tensor) -> torch.Tensor:
+    """Poisson counts of any rates ``lam`` (B, ...) from uniforms ``u`` and per-sample ``seed``.
 
-    Deterministic given its inputs; exact in distribution (numpy's algorithms). The squeeze
-    step of PTRS, which accepts most proposals, runs on the whole array in the input's dtype;
-    the few remaining elements (small rates, log-acceptance tests, retries) run in float64.
+    numpy's algorithms, vectorised: inverse transform below rate 10, PTRS above (first
+    proposal: U from ``u``, V and every retry from :func:`hash_uniform` of the element's key).
+    Deterministic given its inputs, exact in distribution; used for pixels off the 8-bit grid.
     """
     shape, per = lam.shape, lam[0].numel()
-    flat, u, v = lam.reshape(-1), u.reshape(-1).to(lam.dtype), v.reshape(-1).to(lam.dtype)
-    small = flat < 10
-    lam_c = flat.clamp(min=10)
-    b = 0.931 + 2.53 * lam_c.sqrt()
-    big_u = u - 0.5
-    us = 0.5 - big_u.abs()
-    k = torch.floor((2 * (-0.059 + 0.02483 * b) / us + b) * big_u + lam_c + 0.43)
-    done = ((us >= 0.07) & (v <= 0.9277 - 3.6224 / (b - 2))) | small
-    out = k.double()
-    rest = torch.nonzero(~done).squeeze(1)
-    if rest.numel():
-        keys = seed.to(rest.device)[rest // per] * 1_000_003 + rest % per
-        out[rest] = _poisson_ptrs(flat[rest].double(), u[rest].double(), v[rest].double(), keys)
-    low = torch.nonzero(small).squeeze(1)
+    flat, uu = lam.reshape(-1).double(), u.reshape(-1).double()
+    keys = (
+        seed.repeat_interleave(per) * 1_000_003
+        + torch.arange(flat.numel(), device=lam.device) % per
+    )
+    out = torch.empty_like(flat)
+    low = torch.nonzero(flat < 10).squeeze(1)
     if low.numel():
-        out[low] = _poisson_small(flat[low].double(), u[low].double())
+        out[low] = _poisson_small(flat[low], uu[low])
+    high = torch.nonzero(flat >= 10).squeeze(1)
+    if high.numel():
+        kh = keys[high]
+        out[high] = _poisson_ptrs(flat[high], uu[high], hash_uniform(kh * 64 + 1), kh)
     return out.view(shape).to(lam.dtype)
 
 
