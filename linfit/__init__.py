@@ -18,7 +18,18 @@ from .errors import (
     SolverFallbackWarning,
     UnderdeterminedWarning,
 )
+from .landscape import lp_landscape, mse_landscape
 from .model import LinearFit, LinearModel, design, fit
+from .selection import (
+    LooResult,
+    SweepTable,
+    degree_sweep,
+    kfold_mse,
+    ridge_loo,
+    ridge_path,
+    ridge_sweep,
+    split,
+)
 from .solvers import SOLVERS
 
 __all__ = [
@@ -33,14 +44,33 @@ __all__ = [
     "LinearModel",
     "LinfitError",
     "LinfitWarning",
+    "LooResult",
     "NormalEquationsWarning",
     "Polynomial",
     "Sin2Pi",
     "SolverError",
     "SolverFallbackWarning",
+    "SweepTable",
     "UnderdeterminedWarning",
     "data",
+    "degree_sweep",
     "design",
     "fit",
+    "kfold_mse",
+    "lp_landscape",
     "make_basis",
+    "mse_landscape",
+    "ridge_loo",
+    "ridge_path",
+    "ridge_sweep",
+    "split",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # linfit.plots imports matplotlib: load it on first use only
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module 'linfit' has no attribute {name!r}")
