@@ -19,8 +19,9 @@ the tokens are PAD=0, EOS=1 and colour c -> c + 2; a grid of h x w gets EOS in r
 stays PAD), so a model's output size can be read back as the first row / column holding a
 token < 2 (see :func:`decode_eos`).
 
-The canvas is allocated once per batch; each grid is copied with one slice assignment and the
-masks and EOS borders are computed with broadcasting, never per cell.
+The canvas is allocated once per batch; masks and EOS borders are gathered from per-size lookup
+tables, and the cells of all grids are scattered into the canvas through the mask in one
+assignment: no per-cell Python, one short Python pass over the grids to read their shapes.
 """
 
 from __future__ import annotations
@@ -107,27 +108,28 @@ def _pad_grids(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Canvas (N, S, S), mask (N, S, S) bool, shapes (N, 2) int64 and S for a list of grids.
 
-    One pass: each grid is copied with one slice assignment while its shape is collected;
-    masks and the EOS layer are then gathered from per-size lookup tables.
+    The shapes are read once; the mask (and EOS layer) is gathered from per-size lookup tables;
+    the cells of all grids, concatenated in row-major order, are then scattered into the canvas
+    through the mask in one assignment (the mask's True cells are in exactly that order).
     """
     n = len(grids)
-    largest = max((max(g.shape) for g in grids if g is not None), default=1) if size is None else 0
-    s = largest if size is None else size
-    canvas = np.full((n, s, s), PAD if eos else pad_value, dtype=dtype)
     dims: list[int] = []
     extend = dims.extend
-    try:
-        for i, g in enumerate(grids):
-            if g is None:
-                extend((0, 0))
-                continue
-            sh = g.shape
-            extend(sh)
-            canvas[i, : sh[0], : sh[1]] = g
-    except ValueError:  # a grid larger than the canvas does not broadcast into its slot
-        raise _too_big(grids, s, what) from None
+    for g in grids:
+        extend((0, 0) if g is None else g.shape)
+    if len(dims) != 2 * n:
+        bad = next(i for i, g in enumerate(grids) if g is not None and len(g.shape) != 2)
+        raise ArcError(f"arc collate: {what} {bad} has shape {grids[bad].shape}, expected (H, W)")
     shapes = np.fromiter(dims, dtype=np.int64, count=2 * n).reshape(n, 2)
+    big = int(shapes.max()) if n else 0
+    s = max(big, 1) if size is None else size
+    if big > s:
+        raise _too_big(grids, s, what)
     mask, layer = _layout_of(shapes[:, 0], shapes[:, 1], s)
+    canvas = np.full((n, s, s), PAD if eos else pad_value, dtype=dtype)
+    cells = [g.ravel() for g in grids if g is not None]
+    if cells:
+        canvas[mask] = np.concatenate(cells)
     if eos:  # raw colours + (2 on the grid, EOS on its border, PAD elsewhere) = tokens
         canvas += layer
     return canvas, mask, shapes, s
