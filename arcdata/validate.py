@@ -215,10 +215,13 @@ _PARTS = {
 _UNITS = {"row": "cells", "grid": "rows"}
 
 
-def _message(err: Any) -> list[str]:
-    """jsonschema error -> our message(s); keyed by the schema part's title and the keyword."""
+def _message(err: Any, *, nested: bool = False) -> list[str]:
+    """jsonschema error -> our message(s); keyed by the schema part's title and the keyword.
+    ``nested``: the error is inside a bigger document (a split of a combined file)."""
     title = err.schema.get("title", "") if isinstance(err.schema, dict) else ""
     noun, expected = _PARTS.get(title, ("value", ""))
+    if title == "tasks" and (nested or err.absolute_path):
+        noun = "split"
     kw, value = err.validator, err.instance
     if title == "colour":
         return [f"cell is {describe(value)}, expected an integer 0..9"]
@@ -345,13 +348,19 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator(schema, registry=registry)
 
 
-def _order_key(doc: Any, path: Path_) -> tuple:
-    """Position of ``path`` in document order (object keys in file order, then list indices)."""
+def _order_key(doc: Any, path: Path_, index: dict[int, dict]) -> tuple:
+    """Position of ``path`` in document order (object keys in file order, then list indices).
+
+    ``index`` caches each object's key positions, so sorting many problems stays linear.
+    """
     key = []
     node = doc
     for p in path:
         if isinstance(node, dict) and p in node:
-            key.append(list(node).index(p))
+            where = index.get(id(node))
+            if where is None:
+                where = index[id(node)] = {k: i for i, k in enumerate(node)}
+            key.append(where[p])
             node = node[p]
         elif isinstance(node, list) and isinstance(p, int) and 0 <= p < len(node):
             key.append(p)
@@ -362,15 +371,33 @@ def _order_key(doc: Any, path: Path_) -> tuple:
     return tuple(key)
 
 
+def _schema_problems(doc: Any, kind: str, prefix: Path_) -> list[tuple[Path_, str]]:
+    """jsonschema's errors as ``(path, message)``. Files of many tasks are checked task by task,
+    and only the tasks the fast path rejects go through jsonschema (same errors, less time)."""
+    if kind == "challenges" and type(doc) is dict:
+        return [
+            pm
+            for tid, t in doc.items()
+            if not is_valid(t, "task")
+            for pm in _schema_problems(t, "task", (*prefix, tid))
+        ]
+    if kind == "combined" and type(doc) is dict:
+        return [
+            pm for s, t in doc.items() for pm in _schema_problems(t, "challenges", (*prefix, s))
+        ]
+    return [
+        ((*prefix, *err.absolute_path), m)
+        for err in _validator(kind).iter_errors(doc)
+        for m in _message(err, nested=bool(prefix))
+    ]
+
+
 def problems(doc: Any, kind: str = "task", *, challenges: Any = None) -> list[str]:
     """Every problem of an invalid document as ``path: message`` (slow path; no fast check)."""
-    found: list[tuple[Path_, str]] = []
-    for err in _validator(kind).iter_errors(doc):
-        path = tuple(err.absolute_path)
-        found += [(path, m) for m in _message(err)]
+    found = _schema_problems(doc, kind, ())
     found += _extras(doc, kind, challenges)
-    unique = dict.fromkeys(found)
-    ordered = sorted(unique, key=lambda pm: (_order_key(doc, pm[0]), len(pm[0])))
+    index: dict[int, dict] = {}
+    ordered = sorted(dict.fromkeys(found), key=lambda pm: _order_key(doc, pm[0], index))
     return [f"{format_path(p)}: {m}" for p, m in ordered]
 
 

@@ -14,7 +14,10 @@ from jsonschema import Draft202012Validator
 from arcdata import cli
 from arcdata.validate import (
     _SCHEMA_FILES,
+    _extras,
+    _message,
     _validator,
+    format_path,
     is_valid,
     problems,
     validate,
@@ -479,4 +482,31 @@ def test_schema_alone_accepts_what_only_the_extra_checks_reject():
     assert validate_task(doc) == [
         "train[0].input[1]: row has 1 cell, row 0 has 2",
         "test[0].input[0][0]: cell is 1.0 (a float), expected an integer 0..9",
+    ]
+
+
+@settings(max_examples=25)
+@given(challenges_docs(max_tasks=3), mutated_task_docs(max_side=5), st.data())
+def test_task_by_task_messages_equal_whole_document_messages(chal, mutated, data):
+    """Big files go through jsonschema task by task; that must not change a single message."""
+    _, bad = mutated
+    tid = data.draw(st.sampled_from(sorted(chal)))
+    for kind, doc in (
+        ("challenges", {**chal, tid: bad}),
+        ("combined", {"train": {**chal, tid: bad}, "eval": chal}),
+    ):
+        whole = {
+            f"{format_path(tuple(e.absolute_path))}: {m}"
+            for e in _validator(kind).iter_errors(doc)
+            for m in _message(e)
+        }
+        extras = {f"{format_path(p)}: {m}" for p, m in _extras(doc, kind, None)}
+        assert set(problems(doc, kind)) == whole | extras
+        assert is_valid(doc, kind) == (not whole and not extras)
+
+
+def test_messages_name_the_split_of_a_combined_file():
+    assert validate({"train": 3, "eval": {"a": 1}}, "combined") == [
+        "train: split is 3, expected an object {task id: task}",
+        'eval.a: task is 1, expected an object with "train" and "test" lists',
     ]
