@@ -83,6 +83,12 @@ def corrupt_uint8(
     return to_uint8_hwc(corrupt(x, name, severity, generator))
 
 
+def _version() -> str:
+    from . import __version__
+
+    return str(__version__)
+
+
 def _default_names() -> list[str]:
     from .api import names
 
@@ -126,12 +132,12 @@ def _check_manifest(out: Path, manifest: dict[str, Any], names: Sequence[str]) -
             raise CifarError(
                 f"{path}: unreadable manifest ({err}); delete it or use another --out"
             ) from None
-        for key in ("seed", "images", "fingerprint"):
+        for key in ("seed", "images", "fingerprint", "chunk", "version"):
             if old.get(key) != manifest[key]:
                 raise CifarError(
                     f"{out} holds files made with {key}={old.get(key)!r}, this run has "
                     f"{key}={manifest[key]!r}; resuming would mix them. Use another --out, or "
-                    f"rerun with the same seed and CIFAR folder"
+                    f"rerun with the same seed and CIFAR folder (and corruptdata version)"
                 )
         return
     foreign = [n for n in names if (out / f"{n}.npy").exists()]
@@ -192,9 +198,12 @@ def materialize_arrays(
         "source": source,
         "chunk": CHUNK,
         "severities": list(SEVERITIES),
+        "version": _version(),
     }
     _check_manifest(out, manifest, names)
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp = out / (MANIFEST + PARTIAL)
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(tmp, out / MANIFEST)
 
     result = MaterializeResult(out, images=int(n_img))
     shape = (len(SEVERITIES) * n_img, h, w, 3)
