@@ -202,6 +202,12 @@ def _missing_message(root: Path, variant: str, train: bool) -> str:
     py, binary = _LAYOUTS[variant]
     files = ", ".join(py.train if train else py.test)
     cls = "Cifar10" if variant == "cifar10" else "Cifar100"
+    archive = root / _URLS[variant].rsplit("/", 1)[1]
+    if archive.is_file():
+        return (
+            f"no {variant} folder under {root}, but {archive} is there: extract it with "
+            f"`tar xzf {archive} -C {root}` (or pass download=True, which checks and extracts it)"
+        )
     return (
         f"no {variant.upper().replace('CIFAR', 'CIFAR-')} found under {root}: expected "
         f"{root / py.folder}/ ({files}, {py.meta}) or {root / binary.folder}/. Get it with "

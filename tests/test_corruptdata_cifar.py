@@ -342,3 +342,9 @@ def test_registered_as_pipespec_sources_with_typed_params() -> None:
     }
     assert comp.schema["properties"]["train"]["type"] == "boolean"
     assert {"cifar10", "cifar100", "cifar10c"} <= set(reg._tables["source"])
+
+
+def test_an_unextracted_archive_gets_an_extract_hint(tmp_path: Path) -> None:
+    (tmp_path / "cifar-10-python.tar.gz").write_bytes(b"\x1f\x8b")
+    with pytest.raises(CifarError, match=r"tar xzf .*cifar-10-python\.tar\.gz"):
+        Cifar10(str(tmp_path))
