@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -344,6 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _err(args.command, f"{len(lines)} problem(s); nothing done")
         else:
             _err(args.command, text)
+        return 1
+    except BrokenPipeError:  # e.g. `arcdata validate data/ | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 1
     except OSError as err:
         _err(args.command, f"{err.filename or ''}: {err.strerror or err}")
