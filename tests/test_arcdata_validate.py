@@ -6,6 +6,7 @@ import copy
 import json
 from importlib.resources import files
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,10 +32,13 @@ from tests.strategies.arc import (
     MUTATIONS,
     challenges_docs,
     grid_lists,
+    grids,
+    invalid_task_docs,
     json_junk,
     mutated_task_docs,
     submission_docs,
     task_docs,
+    tasks,
 )
 
 GOOD = {
@@ -510,3 +514,12 @@ def test_messages_name_the_split_of_a_combined_file():
         "train: split is 3, expected an object {task id: task}",
         'eval.a: task is 1, expected an object with "train" and "test" lists',
     ]
+
+
+@settings(max_examples=20)
+@given(grids(max_side=30), tasks(test_outputs=None), invalid_task_docs(max_side=4))
+def test_strategies_produce_what_they_promise(grid, task, bad):
+    assert grid.dtype == np.uint8 and min(grid.shape) >= 1 and max(grid.shape) <= 30
+    assert int(grid.max()) <= 9
+    assert len(task.train) >= 1 and len(task.test) >= 1 and validate_task(task.to_json()) == []
+    assert not is_valid(bad)
