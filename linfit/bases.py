@@ -92,10 +92,18 @@ def _power_columns(t: Tensor, degree: int) -> Tensor:
     """
     out = torch.empty(*t.shape[:-1], degree + 1, t.shape[-1], dtype=t.dtype, device=t.device)
     out[..., 0, :] = 1
+    have = 1  # rows 0..have-1 hold t**0 .. t**(have-1); doubling: t**(have + j) = t**j * t**have
     if degree >= 1:
         out[..., 1, :] = t
-    for k in range(2, degree + 1):
-        torch.mul(out[..., k - 1, :], t, out=out[..., k, :])
+        have = 2
+    while have <= degree:
+        m = min(have, degree + 1 - have)
+        torch.mul(
+            out[..., :m, :],
+            out[..., have - 1 : have, :] * t.unsqueeze(-2),
+            out=out[..., have : have + m, :],
+        )
+        have += m
     return out.mT
 
 

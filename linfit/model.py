@@ -33,7 +33,7 @@ from .errors import (
     SolverFallbackWarning,
     UnderdeterminedWarning,
 )
-from .solvers import NORMAL_WARNING, SOLVERS, Solution, SolverName, solve
+from .solvers import NORMAL_WARNING, SOLVERS, Solution, SolverName, bmm, solve
 
 __all__ = ["LinearFit", "LinearModel", "design", "fit"]
 
@@ -236,7 +236,8 @@ def fit(
     L = lam.reshape(nb, t)
     # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
     step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, _CHUNK // (n * p))
-    sols, resids = [], []
+    sols = []
+    resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
     for s in range(0, max(nb, 1), max(step, 1)):
         sl = slice(s, s + step)
         X = full[sl] if full is not None else b.chunk(torch.Size(batch), sl)(xf[sl])
@@ -250,7 +251,7 @@ def fit(
             rcond=rcond,
         )
         sols.append(sol)
-        resids.append(Y[sl] - X @ sol.coef)
+        torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
     sol = sols[0] if len(sols) == 1 else Solution.concat(sols)
     if solver == "normal":
         warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
@@ -262,7 +263,7 @@ def fit(
             stacklevel=2,
         )
     coef = sol.coef.reshape(*batch, p, t)
-    resid = torch.cat(resids).reshape(*batch, n, t)
+    resid = resid.reshape(*batch, n, t)
     if not multi:
         coef, resid = coef.squeeze(-1), resid.squeeze(-1)
     return LinearFit(

@@ -25,12 +25,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from .errors import SolverError
 
-__all__ = ["SOLVERS", "Solution", "default_rcond", "solve", "spectral_solve"]
+__all__ = ["SOLVERS", "Solution", "bmm", "default_rcond", "solve", "spectral_solve"]
 
 SOLVERS = ("qr", "svd", "cholesky", "normal")
 NORMAL_WARNING = (
@@ -86,6 +87,18 @@ class Solution:
         if s.shape[-1] == 0:
             return torch.ones(s.shape[:-1], dtype=s.dtype, device=s.device)
         return s[..., 0] / s[..., -1]
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batched ``a @ b``. On CPU numpy's stacked matmul is used: for the tiny matrices here
+    (16 x 100) it is 2-10x faster than ``torch.bmm`` (measured: per-matrix call overhead)."""
+    if (
+        a.device.type == "cpu"
+        and b.device.type == "cpu"
+        and not (a.requires_grad or b.requires_grad)
+    ):
+        return torch.from_numpy(np.matmul(a.numpy(), b.numpy()))
+    return a @ b
 
 
 def default_rcond(dtype: torch.dtype, n: int, p: int) -> float:
@@ -166,8 +179,7 @@ def _cholesky_core(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Cholesky + refinement. Returns coef (B, p, t), ok (B,), Gram (B, p, p)."""
     p = x.shape[-1]
-    xty = x.mT @ torch.cat([x, y], dim=-1)  # one pass: [X^T X, X^T y]
-    gram, rhs = xty[..., :p], xty[..., p:]
+    gram, rhs = bmm(x.mT, x), bmm(x.mT, y)
     eye = torch.eye(p, dtype=x.dtype, device=x.device)
     per_target = lam is not None
     # (B, t, p, p) with per-target lambdas, else (B, 1, p, p)
@@ -178,10 +190,14 @@ def _cholesky_core(
     ok = ((info == 0) & torch.isfinite(est) & (est < max_cond)).all(-1)  # (B,)
     chol = torch.where(ok[:, None, None, None], chol, eye)  # keep failed items harmless
 
+    # The inverse of the (well-conditioned, checked) Gram matrix applied by batched products:
+    # refinement below corrects its rounding exactly as it would a triangular solve's.
+    ginv = torch.cholesky_inverse(chol)  # (B, 1 or t, p, p)
+
     def csolve(rhs: Tensor) -> Tensor:  # rhs (B, p, t) -> (B, p, t)
         if per_target:
-            return torch.cholesky_solve(rhs.mT.unsqueeze(-1), chol).squeeze(-1).mT
-        return torch.cholesky_solve(rhs, chol.squeeze(1))
+            return bmm(ginv, rhs.mT.unsqueeze(-1)).squeeze(-1).mT
+        return bmm(ginv.squeeze(1), rhs)
 
     lam_row = None if lam is None else lam.unsqueeze(-2)  # (B, 1, t)
     coef = csolve(rhs)
@@ -191,7 +207,7 @@ def _cholesky_core(
     stop = 0.1 * math.sqrt(torch.finfo(x.dtype).eps)
     done = torch.zeros_like(ok)
     for _ in range(4):
-        grad = x.mT @ (y - x @ coef)
+        grad = bmm(x.mT, y - bmm(x, coef))
         if lam_row is not None:
             grad = grad - lam_row * coef
         delta = csolve(grad)
