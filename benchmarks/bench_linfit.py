@@ -1,6 +1,6 @@
 """linfit vs its anchors, side by side in one run; prints ratios.
 
-    python benchmarks/bench_linfit.py [--threads N] [--datasets 10000]
+    python benchmarks/bench_linfit.py [--threads 1] [--datasets 10000]
 
 1. 10,000 datasets x 100 points, degree 15, float64, CPU: batched ``linfit.fit`` (qr, and the
    cholesky fast path) vs a ``numpy.polyfit`` loop; fitted values vs a ``numpy.linalg.lstsq``
@@ -142,7 +142,10 @@ def bench_landscape() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    ap.add_argument(
+        "--threads", type=int, default=1,
+        help="torch intra-op threads (default 1: single core vs the single-core numpy/sklearn loops)",
+    )  # fmt: skip
     ap.add_argument("--datasets", type=int, default=10_000, help="datasets in the fit benchmark")
     args = ap.parse_args()
     if args.threads:

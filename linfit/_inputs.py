@@ -56,8 +56,8 @@ def check_xy(x: Tensor, y: Tensor) -> tuple[torch.Size, int, int, bool]:
 
     ``x (..., n)``; ``y (..., n)`` (one target) or ``y (..., n, t)`` (targets last). The rule is
     by rank: ``y.dim() == x.dim()`` is one target, ``y.dim() == x.dim() + 1`` is several.
-    Leading (batch) dims broadcast, so one ``x (n,)`` can serve a batch... of targets only when
-    ``y`` has the same rank; to share ``x`` across datasets pass ``x.expand(B, n)``.
+    Leading (batch) dims broadcast between x and y of the same rank; to share one ``x (n,)``
+    across datasets ``y (B, n)`` pass ``x.expand(B, n)``.
     """
     if x.dim() == 0:
         raise InputError("x should have at least one dim (..., n). Got a scalar.")
@@ -74,9 +74,15 @@ def check_xy(x: Tensor, y: Tensor) -> tuple[torch.Size, int, int, bool]:
         )
     n = x.shape[-1]
     if yn != n:
+        hint = (
+            " (y has one more dim than x, so its last dim is read as targets; to fit a batch of y "
+            "against one x, pass x.expand(*y.shape[:-1], n))"
+            if multi
+            else ""
+        )
         raise InputError(
             f"x and y should have the same number of points. Got x {tuple(x.shape)} (n={n}), "
-            f"y {tuple(y.shape)} (n={yn})."
+            f"y {tuple(y.shape)} (n={yn}){hint}."
         )
     try:
         batch = torch.broadcast_shapes(x.shape[:-1], ybatch)

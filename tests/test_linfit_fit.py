@@ -231,3 +231,13 @@ def test_estimator_matches_fit_and_sklearn_conventions():
     assert np.allclose(pred, linfit.fit(x, y, "poly", 3, ridge=0.01).predict(x).numpy())
     assert 0.9 < m.score(x.numpy(), y.numpy()) <= 1.0
     assert m.get_params()["degree"] == 3 and m.set_params(degree=2).degree == 2
+
+
+@settings(max_examples=20)
+@given(datasets(max_degree=5, targets=2))
+def test_strategy_draws_full_rank_polynomial_problems(ds):
+    # the strategy promises more distinct points than parameters and matching shapes
+    assert ds.y.shape == (*ds.x.shape, 2)
+    assert ds.x.shape[-1] >= ds.degree + 3
+    assert bool(torch.isfinite(ds.y).all())
+    assert bool((linfit.fit(ds.x, ds.y, "legendre", ds.degree).rank == ds.degree + 1).all())
