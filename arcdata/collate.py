@@ -74,17 +74,22 @@ def _tables(s: int) -> tuple[np.ndarray, np.ndarray]:
     return mask, eos
 
 
-def _layout_of(hs: np.ndarray, ws: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mask (N, S, S) and EOS/offset layer (N, S, S) for grid sizes ``hs``, ``ws``."""
+def _layout_of(
+    hs: np.ndarray, ws: np.ndarray, s: int, eos: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mask (N, S, S) and (when ``eos``) the EOS/offset layer (N, S, S) for sizes ``hs``, ``ws``."""
     if s <= _TABLE_MAX:
-        mask, eos = _tables(s)
+        mask, layer = _tables(s)
         idx = hs * (s + 1) + ws
         flat = (s + 1) * (s + 1)
-        return mask.reshape(flat, s, s).take(idx, axis=0), eos.reshape(flat, s, s).take(idx, 0)
+        m = mask.reshape(flat, s, s).take(idx, axis=0)
+        return m, layer.reshape(flat, s, s).take(idx, axis=0) if eos else None
     ar = np.arange(s)
     h, w = hs[:, None, None], ws[:, None, None]
     in_rows, in_cols = ar[None, :, None] < h, ar[None, None, :] < w
     m = in_rows & in_cols
+    if not eos:
+        return m, None
     border = ((ar[None, :, None] == h) & in_cols) | (in_rows & (ar[None, None, :] == w))
     return m, m.astype(np.uint8) * COLOUR_OFFSET + border.astype(np.uint8) * EOS
 
@@ -114,9 +119,14 @@ def _pad_grids(
     """
     n = len(grids)
     dims: list[int] = []
-    extend = dims.extend
+    cells: list[np.ndarray] = []
+    extend, append = dims.extend, cells.append
     for g in grids:
-        extend((0, 0) if g is None else g.shape)
+        if g is None:
+            extend((0, 0))
+        else:
+            extend(g.shape)
+            append(g.ravel())
     if len(dims) != 2 * n:
         bad = next(i for i, g in enumerate(grids) if g is not None and len(g.shape) != 2)
         raise ArcError(f"arc collate: {what} {bad} has shape {grids[bad].shape}, expected (H, W)")
@@ -125,12 +135,11 @@ def _pad_grids(
     s = max(big, 1) if size is None else size
     if big > s:
         raise _too_big(grids, s, what)
-    mask, layer = _layout_of(shapes[:, 0], shapes[:, 1], s)
+    mask, layer = _layout_of(shapes[:, 0], shapes[:, 1], s, eos)
     canvas = np.full((n, s, s), PAD if eos else pad_value, dtype=dtype)
-    cells = [g.ravel() for g in grids if g is not None]
     if cells:
         canvas[mask] = np.concatenate(cells)
-    if eos:  # raw colours + (2 on the grid, EOS on its border, PAD elsewhere) = tokens
+    if layer is not None:  # raw colours + (2 on the grid, EOS on its border, PAD elsewhere)
         canvas += layer
     return canvas, mask, shapes, s
 

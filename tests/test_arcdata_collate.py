@@ -179,3 +179,14 @@ def test_batches_are_identical_with_worker_processes():
         assert x["aug"] == y["aug"] and x["task_id"] == y["task_id"]
         for key in ("input", "output", "input_mask", "output_shape"):
             assert torch.equal(x[key], y[key])
+
+
+@given(st.lists(pair_samples(max_side=6), min_size=1, max_size=3), st.booleans())
+def test_canvas_beyond_the_lookup_tables_gives_the_same_layout(samples, eos):
+    from arcdata.collate import _TABLE_MAX
+
+    big = ArcPad(size=_TABLE_MAX + 3, eos=eos)(samples)
+    small = ArcPad(size=_TABLE_MAX, eos=eos)(samples)
+    for key in ("input", "output", "input_mask", "output_mask"):
+        assert torch.equal(big[key][:, :_TABLE_MAX, :_TABLE_MAX], small[key])
+    same_samples(uncollate(big), samples)
