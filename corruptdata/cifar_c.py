@@ -231,14 +231,22 @@ def materialize_arrays(
         disable=not progress,
         desc="materialize",
     )
+    tasks = [(name, severity) for name in todo for severity in SEVERITIES]
     try:
-        workers = min(_auto_workers() if workers is None else max(1, workers), len(todo))
+        workers = min(_auto_workers() if workers is None else max(1, workers), len(tasks))
         if workers > 1 and on_chunk is None:
             _write_parallel(floats, out, todo, seed, workers, bar)
         else:
             for name in todo:
                 bar.set_description(name)
-                _write_name(floats, out, name, seed, bar.update, on_chunk)
+                partial = _create_partial(out, name, floats.shape)
+                for severity in SEVERITIES:
+                    _fill(floats, partial, name, severity, seed, bar.update, on_chunk)
+                _finish(partial)
+    except BaseException:
+        for name in todo:
+            (out / f"{name}.npy{PARTIAL}").unlink(missing_ok=True)
+        raise
     finally:
         bar.close()
     result.written.extend(todo)
@@ -249,39 +257,48 @@ def _auto_workers() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
 
-def _write_name(
+def _create_partial(out: Path, name: str, shape: tuple[int, ...]) -> Path:
+    """``<name>.npy.partial``: the .npy header and room for 5 N images (sparse until written)."""
+    n_img, c, h, w = shape
+    path = out / f"{name}.npy{PARTIAL}"
+    mm = np.lib.format.open_memmap(
+        path, mode="w+", dtype=np.uint8, shape=(len(SEVERITIES) * n_img, h, w, c)
+    )
+    del mm
+    return path
+
+
+def _fill(
     floats: torch.Tensor,
-    out: Path,
+    partial: Path,
     name: str,
+    severity: int,
     seed: int,
     advance: Callable[[int], Any],
     on_chunk: Callable[[str, int, int], None] | None = None,
-) -> str:
-    """Write ``<name>.npy`` through ``<name>.npy.partial``; no partial file survives an error."""
-    n_img, c, h, w = floats.shape
-    final = out / f"{name}.npy"
-    tmp = final.with_name(final.name + PARTIAL)
-    shape = (len(SEVERITIES) * n_img, h, w, c)
+) -> None:
+    """Write the block of ``severity`` into ``partial``, chunk by chunk."""
+    n_img = floats.shape[0]
+    mm = np.lib.format.open_memmap(partial, mode="r+")
     try:
-        with open(tmp, "wb") as f:
-            np.lib.format.write_array_header_1_0(
-                f, {"descr": "|u1", "fortran_order": False, "shape": shape}
-            )
-            for severity in SEVERITIES:
-                for k, start in enumerate(range(0, n_img, CHUNK)):
-                    gen = chunk_generator(seed, name, severity, k)
-                    block = corrupt_uint8(floats[start : start + CHUNK], name, severity, gen)
-                    f.write(block.data)
-                    advance(len(block))
-                    if on_chunk is not None:
-                        on_chunk(name, severity, k)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return name
+        base = (severity - 1) * n_img
+        for k, start in enumerate(range(0, n_img, CHUNK)):
+            gen = chunk_generator(seed, name, severity, k)
+            block = corrupt_uint8(floats[start : start + CHUNK], name, severity, gen)
+            mm[base + start : base + start + len(block)] = block
+            advance(len(block))
+            if on_chunk is not None:
+                on_chunk(name, severity, k)
+        mm.flush()
+    finally:
+        del mm
+
+
+def _finish(partial: Path) -> None:
+    """Make ``partial`` durable and give it its final name."""
+    with open(partial, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(partial, partial.with_name(partial.name[: -len(PARTIAL)]))
 
 
 _WORKER: dict[str, Any] = {}
@@ -298,30 +315,40 @@ def _worker_advance(n: int) -> None:
         counter.value += n
 
 
-def _worker_task(out: Path, name: str, seed: int) -> str:
-    return _write_name(_WORKER["floats"], out, name, seed, _worker_advance)
+def _worker_task(partial: Path, name: str, severity: int, seed: int) -> tuple[str, int]:
+    _fill(_WORKER["floats"], partial, name, severity, seed, _worker_advance)
+    return name, severity
 
 
 def _write_parallel(
     floats: torch.Tensor, out: Path, todo: list[str], seed: int, workers: int, bar: Any
 ) -> None:
-    """One name per worker process at a time (forked: the images are shared, not copied)."""
+    """(name, severity) blocks over forked workers (the images are shared, not copied); a
+    name's file is renamed as soon as its 5 blocks are in, so an interruption keeps it."""
     import multiprocessing as mp
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     ctx = mp.get_context("fork")
     counter = ctx.Value("q", 0)
+    left = {name: len(SEVERITIES) for name in todo}
     with ProcessPoolExecutor(
         workers, ctx, initializer=_worker_init, initargs=(floats, counter)
     ) as pool:
-        futures = [pool.submit(_worker_task, out, name, seed) for name in todo]
+        futures = []
+        for name in todo:
+            partial = _create_partial(out, name, floats.shape)
+            futures += [pool.submit(_worker_task, partial, name, s, seed) for s in SEVERITIES]
         try:
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
                 bar.update(counter.value - bar.n)
                 for fut in done:
-                    fut.result()  # re-raises a worker's error here
+                    name, _ = fut.result()  # re-raises a worker's error here
+                    left[name] -= 1
+                    if not left[name]:
+                        _finish(out / f"{name}.npy{PARTIAL}")
+                        bar.set_description(name)
         except BaseException:
             for fut in futures:
                 fut.cancel()
