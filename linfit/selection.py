@@ -156,9 +156,10 @@ def degree_sweep(
     nested = top.nested and n >= p_top
     if nested:
         sw = 1 if w is None else w.sqrt().unsqueeze(-1)
-        a, tau = torch.geqrf(X * sw)
-        r_full = a[..., :p_top, :].triu()
-        z_full = torch.ormqr(a, tau, Y * sw, transpose=True)[..., :p_top, :]
+        # QR of [X Y] (see linfit.solvers): R of X and Q^T Y from one factorisation
+        a, _ = torch.geqrf(torch.cat([(X * sw).mT, (Y * sw).mT], dim=-2).mT)
+        r_full = a[..., :p_top, :p_top].triu()
+        z_full = a[..., :p_top, p_top:]
     rows: dict[str, list[Tensor]] = {k: [] for k in evals}
     for d in degrees:
         b_d = top.with_degree(d)

@@ -4,7 +4,8 @@ Never forms ``inverse(X^T X)`` (except in ``normal``, kept to show why not to). 
 reports the numerical rank it found and falls back to a rank-revealing one where needed, so a
 result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank):
 
-- ``qr``: Householder QR (``geqrf`` + ``ormqr``), then a triangular solve. A cheap bound on the
+- ``qr``: Householder QR of ``[X Y]`` (``geqrf``; the top of its last columns is ``Q^T Y``),
+  then a triangular solve. A cheap bound on the
   2-norm condition number (``p * cond_1(R)``) certifies full rank; datasets it cannot certify are
   re-solved through the SVD of ``R`` (rank-revealing, minimum norm, ``rcond`` cut-off). Ridge goes
   through the SVD of ``R`` too, which handles per-target lambdas in one factorisation.
@@ -152,9 +153,11 @@ def _qr_core(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """QR path for ``n >= p``: returns coef (B, p, t), rank (B,), R (B, p, p)."""
     p = x.shape[-1]
-    a, tau = torch.geqrf(x)
-    r = a[..., :p, :].triu()
-    z = torch.ormqr(a, tau, y, transpose=True)[..., :p, :]
+    # QR of [X Y]: Householder works left to right, so its first p columns are the QR of X and
+    # the top of the last t columns is Q^T Y (one factorisation instead of geqrf + ormqr).
+    a, _ = torch.geqrf(torch.cat([x.mT, y.mT], dim=-2).mT)
+    r = a[..., :p, :p].triu()
+    z = a[..., :p, p:]
     if lam is None:
         full = _certainly_full_rank(r, rcond)
         if bool(full.all()):
