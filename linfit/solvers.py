@@ -195,7 +195,8 @@ def _cholesky_core(
 
     # The inverse of the (well-conditioned, checked) Gram matrix applied by batched products:
     # refinement below corrects its rounding exactly as it would a triangular solve's.
-    ginv = torch.cholesky_inverse(chol)  # (B, 1 or t, p, p)
+    linv = torch.linalg.solve_triangular(chol, eye.expand_as(chol), upper=False)
+    ginv = bmm(linv.mT, linv)  # (B, 1 or t, p, p): G^-1 = L^-T L^-1
 
     def csolve(rhs: Tensor) -> Tensor:  # rhs (B, p, t) -> (B, p, t)
         if per_target:
