@@ -241,6 +241,12 @@ def fit(
     for s in range(0, max(nb, 1), max(step, 1)):
         sl = slice(s, s + step)
         X = full[sl] if full is not None else b.chunk(torch.Size(batch), sl)(xf[sl])
+        if not bool(torch.isfinite(X.sum())) and not bool(torch.isfinite(X).all()):
+            raise InputError(
+                f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
+                f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the degree, or "
+                "use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+            )
         sol = solve(
             X,
             Y[sl],

@@ -38,6 +38,13 @@ def test_non_finite(xy, bad):
         linfit.fit(torch.where(torch.arange(20) == 5, bad, x), xy[1])
 
 
+def test_design_overflow_is_an_error_not_nan_coefficients():
+    x = torch.tensor([1e30, 2e30, 3e30], dtype=torch.float64)
+    with pytest.raises(InputError, match="overflowed"):
+        linfit.fit(x, torch.ones(3), "monomial", 15)
+    assert bool(torch.isfinite(linfit.fit(x, torch.arange(3.0), "poly", 2).coef).all())
+
+
 def test_empty_data():
     with pytest.raises(InputError, match="0 points"):
         linfit.fit(torch.zeros(0), torch.zeros(0))
