@@ -8,15 +8,19 @@ kernel reproduces of the reference script (reference/cifar_c.md):
   the 17x17 grid), then ``filter2D`` per channel with OpenCV's default reflect-101 border. The
   kernel is cropped to its non-zero support (5x5 at most for the CIFAR table), which changes
   nothing but the cost.
-- gaussian_blur: scikit-image ``gaussian`` per channel (scipy kernel, truncate 4, border nearest).
-- glass_blur: blur, truncate to 8 bits, the reference's sequential local pixel swaps, blur. The
+- gaussian_blur: scikit-image ``gaussian`` per channel (scipy kernel, truncate 4, border
+  nearest), as products with exact (H, H) and (W, W) blur matrices.
+- glass_blur: blur (float64, as the reference, so flat areas truncate to the same level),
+  truncate to 8 bits, the reference's sequential local pixel swaps, blur. The
   swaps are inherently sequential within an image; they are replayed as an index permutation for
   the whole batch at once (one step per visited position), then applied with one gather.
 - motion_blur: ImageMagick's MotionBlurImage as the `imagecorruptions` port describes it: width
   ``2*ceil(radius)+1`` taps, weights ``exp(-i^2 / 2 sigma^2)`` normalised, tap ``i`` reads the pixel
   at ``(y + ceil(i sin a - 0.5), x + ceil(i cos a - 0.5))``, edge pixels replicated; the angle is
-  drawn per sample from U(-45, 45) degrees. The reference's PNG round trip (8-bit rounding of the
-  output) is not applied: the output stays float.
+  drawn per sample from U(-45, 45) degrees. The taps are scattered into one small kernel per
+  sample and applied as a depthwise convolution over an edge-replicated border (exactly the
+  clamped reads). The reference's PNG round trip (8-bit rounding of the output) is not applied:
+  the output stays float.
 - zoom_blur: the mean of the image and its clipped zooms (centre crop of ``ceil(n/z)``, scipy
   ``zoom(order=1)`` to ``round(crop*z)``, centre trim), one exact interpolation matrix per
   factor; the factors are numpy's ``arange`` of the reference with its float quirk (7, 12, 16,
@@ -159,7 +163,11 @@ def glass_blur_params(
     size = (b, n_iter, h, w, 2)
     if b and bool((delta == delta[0]).all()):
         d0 = int(delta[0])
-        offsets = torch.randint(-d0, d0, size, generator=generator, dtype=torch.int8)
+        if d0 == 1:  # {-1, 0}: one random bit, the cheapest draw
+            bit = torch.empty(size, dtype=torch.uint8).random_(generator=generator) & 1
+            offsets = -bit.to(torch.int8)
+        else:
+            offsets = torch.randint(-d0, d0, size, generator=generator, dtype=torch.int8)
     else:
         u = torch.rand(size, generator=generator, dtype=torch.float64)
         d = delta.view(-1, 1, 1, 1, 1)

@@ -29,6 +29,9 @@ __all__ = [
     "gaussian_noise_params",
     "impulse_noise",
     "impulse_noise_params",
+    "poisson",
+    "poisson_levels",
+    "random_bits",
     "shot_noise",
     "shot_noise_params",
     "speckle_noise",
@@ -86,10 +89,11 @@ def speckle_noise(
 def impulse_noise_params(
     severity: torch.Tensor, generator: torch.Generator, shape: Shape
 ) -> dict[str, torch.Tensor]:
-    """``amount`` (B,) and one uniform per element (u < amount/2: salt, u < amount: pepper)."""
+    """``amount`` (B,) and 31 random bits per element, ``bits`` int32: a uniform ``u =
+    bits / 2**31`` (u < amount/2: salt, u < amount: pepper)."""
     return {
         "amount": table(SEVERITIES["impulse_noise"], severity),
-        "u": torch.rand(shape, generator=generator),
+        "bits": random_bits(shape, generator),
     }
 
 
@@ -101,21 +105,22 @@ def impulse_noise(
     Each element independently is replaced with probability ``amount``, half of the replaced
     ones by 1 and half by 0. Mask: pixels with at least one replaced channel.
     """
-    u = params["u"].to(images.device)
-    amount = per_sample(params["amount"], u)
-    flipped = u < amount
-    out = torch.where(flipped, (u < amount / 2).to(images.dtype), images)
-    return out, flipped.any(dim=1)
+    bits = params["bits"].to(images.device)
+    amount = params["amount"].to(images.device, torch.float64).view(-1, 1, 1, 1)
+    flipped = bits < torch.round(amount * 2.0**31)
+    salt = bits < torch.round(amount * 2.0**30)
+    return torch.where(flipped, salt.to(images.dtype), images), flipped.any(dim=1)
 
 
 def shot_noise_params(
     severity: torch.Tensor, generator: torch.Generator, shape: Shape
 ) -> dict[str, torch.Tensor]:
-    """``c`` (B,), one uniform per element (the inverse-CDF draw, and the first PTRS proposal
-    for off-grid pixels) and a per-sample ``seed`` for the rest of those rare proposals."""
+    """``c`` (B,), 31 random bits per element (``bits`` int32: the inverse-CDF uniform
+    ``bits / 2**31``, also the first PTRS proposal for off-grid pixels) and a per-sample ``seed``
+    for the rest of those rare proposals."""
     return {
         "c": table(SEVERITIES["shot_noise"], severity),
-        "u": torch.rand(shape, generator=generator),
+        "bits": random_bits(shape, generator),
         "seed": torch.randint(-(2**62), 2**62, (shape[0],), generator=generator),
     }
 
@@ -123,22 +128,28 @@ def shot_noise_params(
 def shot_noise(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
     """``clip(Poisson(x * c) / c)`` per element."""
     c_all = params["c"].cpu()
-    u = params["u"].to(images.device)
+    bits = params["bits"].to(images.device)
     seed = params["seed"].to(images.device)
     counts = torch.empty_like(images)
     for c in torch.unique(c_all).tolist():
         sel = (c_all == c).nonzero().squeeze(1).to(images.device)
         if sel.numel() == images.shape[0]:
-            counts = poisson_levels(images, float(c), u, seed)
+            counts = poisson_levels(images, float(c), bits, seed)
         else:
-            part = poisson_levels(images[sel], float(c), u[sel], seed[sel])
+            part = poisson_levels(images[sel], float(c), bits[sel], seed[sel])
             counts.index_copy_(0, sel, part)
     return (counts / per_sample(c_all, images)).clamp_(0, 1), None
 
 
 # ----------------------------------------------------------------------------- Poisson sampler
 
-_CELLS = 4096  # guide-table cells per 8-bit level
+_CELLS = 4096  # guide-table cells per 8-bit level: the top 12 of the 31 random bits
+_CELL_SHIFT = 31 - 12
+
+
+def random_bits(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """31 uniform random bits per element (int32 in [0, 2**31)): the cheapest draw torch has."""
+    return torch.empty(shape, dtype=torch.int32).random_(generator=generator)
 
 
 @functools.lru_cache(maxsize=16)
@@ -166,12 +177,14 @@ def _level_tables(c: float) -> tuple[torch.Tensor, torch.Tensor, int]:
     return guide.reshape(-1), keys.reshape(-1), k_max
 
 
-def poisson_levels(x: torch.Tensor, c: float, u: torch.Tensor, seed: torch.Tensor) -> torch.Tensor:
-    """Poisson(x * c) counts for images x (B, ...) in [0, 1], inverse CDF with uniforms ``u``.
+def poisson_levels(
+    x: torch.Tensor, c: float, bits: torch.Tensor, seed: torch.Tensor
+) -> torch.Tensor:
+    """Poisson(x * c) counts for images x (B, ...) in [0, 1], inverse CDF at ``bits / 2**31``.
 
     Pixels on the 8-bit grid (x = j/255, as CIFAR's are) use exact per-level tables: one gather,
     plus one sorted search for the few cells that straddle several counts. Other pixels fall back to
-    :func:`poisson` (numpy's algorithms). Exact in distribution up to the 2**-24 resolution of u.
+    :func:`poisson` (numpy's algorithms). Exact in distribution up to the 2**-31 resolution of the uniform.
     """
     guide, keys, k_max = _level_tables(c)
     guide, keys = guide.to(x.device), keys.to(x.device)
@@ -179,14 +192,13 @@ def poisson_levels(x: torch.Tensor, c: float, u: torch.Tensor, seed: torch.Tenso
     level = scaled.round()
     on_grid = bool(((scaled - level).abs() <= 1e-3).all())
     if not on_grid:
-        return poisson(x * c, u, seed)
-    cell = (u * _CELLS).floor_()
-    index = (level * _CELLS + cell).long()
+        return poisson(x * c, bits.double() * 2.0**-31, seed)
+    index = level.long() * _CELLS + (bits >> _CELL_SHIFT)
     k = guide.take(index)
     straddle = torch.nonzero(k.view(-1) < 0).squeeze(1)
     if straddle.numel():
         lv = level.view(-1)[straddle].double()
-        query = u.reshape(-1)[straddle].double() + 3.0 * lv
+        query = bits.reshape(-1)[straddle].double() * 2.0**-31 + 3.0 * lv
         found = torch.searchsorted(keys, query, right=True) - lv.long() * k_max
         k.view(-1)[straddle] = found.to(k.dtype)
     return k.to(x.dtype)
