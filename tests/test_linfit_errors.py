@@ -39,9 +39,9 @@ def test_non_finite(xy, bad):
 
 
 def test_design_overflow_is_an_error_not_nan_coefficients():
-    x = torch.tensor([1e30, 2e30, 3e30], dtype=torch.float64)
+    x = torch.tensor([1e200, 2e200, 3e200], dtype=torch.float64)
     with pytest.raises(InputError, match="overflowed"):
-        linfit.fit(x, torch.ones(3), "monomial", 15)
+        linfit.fit(x, torch.ones(3), "monomial", 2)
     assert bool(torch.isfinite(linfit.fit(x, torch.arange(3.0), "poly", 2).coef).all())
 
 
