@@ -97,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="corruptions.png", help="PNG to write")
     p.add_argument("--index", type=int, default=0, help="image index (default 0)")
     p.add_argument("--train", action="store_true", help="take the image from the train split")
-    p.add_argument("--names", nargs="+", metavar="NAME", help="corruptions (default: all 19)")
+    p.add_argument(
+        "--names", nargs="+", metavar="NAME", help="corruptions (default: all with severities)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the random corruptions")
     p.add_argument(
         "--fixture", action="store_true", help="use a tiny built-in fixture if ROOT has no CIFAR"

@@ -3,7 +3,8 @@
 Both draw one canvas (the images tiled into a single array, enlarged without interpolation)
 with one ``imshow`` and text labels, which stays fast and legible for 19 x 6 = 114 cells.
 
-- :func:`render_sheet`: rows = corruptions, columns = clean, severity 1..5.
+- :func:`render_sheet`: rows = corruptions (the CIFAR-10-C 19, then black_patches and
+  random_crop), columns = clean, severity 1..5.
 - :func:`render_pairs`: a batch as rows of clean | corrupted | mask (``pipespec preview``'s
   renderer ``corrupt``: :func:`matches` and :func:`draw`).
 """
@@ -18,7 +19,15 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-__all__ = ["draw", "matches", "register", "render_pairs", "render_sheet", "sheet_cells"]
+__all__ = [
+    "default_sheet_names",
+    "draw",
+    "matches",
+    "register",
+    "render_pairs",
+    "render_sheet",
+    "sheet_cells",
+]
 
 _SCALE = 4  # 32 px -> 128 px on the canvas
 _GAP = 6
@@ -129,6 +138,16 @@ def sheet_cells(
     return rows, failed
 
 
+def default_sheet_names() -> list[str]:
+    """The CIFAR-10-C 19, then the seed corruptions that have severities (not ``reflect``)."""
+    from .api import names
+    from .transforms import TRANSFORMS
+
+    cifar_c = [*names("benchmark"), *names("extra")]
+    seed = [n for n in names("seed") if n not in cifar_c and TRANSFORMS[n].has_severity]
+    return cifar_c + seed
+
+
 def render_sheet(
     image: torch.Tensor,
     path: str | Path,
@@ -139,9 +158,7 @@ def render_sheet(
 ) -> tuple[Path, dict[str, str]]:
     """Write the corruption x severity sheet of one (3, H, W) image; returns (path, failures)."""
     if names is None:
-        from .api import names as all_names
-
-        names = list(all_names("benchmark")) + list(all_names("extra"))
+        names = default_sheet_names()
     rows, failed = sheet_cells(image, names, seed=seed)
     h, w = rows[0][0].shape[:2]
     notes = {(r, 3): "unavailable:\n" + failed[n][:60] for r, n in enumerate(names) if n in failed}

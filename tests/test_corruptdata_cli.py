@@ -211,3 +211,12 @@ def test_renderer_draws_clean_corrupted_mask(tmp_path: Path) -> None:
     no_mask = {k: v for k, v in _batch(2).items() if k != "mask"}
     render.draw(no_mask, tmp_path / "b2.png")
     assert (tmp_path / "b2.png").stat().st_size > 0
+
+
+def test_default_sheet_rows_are_every_corruption_with_severities() -> None:
+    import corruptdata
+
+    rows = render.default_sheet_names()
+    assert rows[:15] == corruptdata.names("benchmark")
+    assert rows[15:19] == corruptdata.names("extra")
+    assert rows[19:] == ["black_patches", "random_crop"]  # reflect has no severity
