@@ -64,7 +64,7 @@ def gaussian_noise(
 ) -> tuple[torch.Tensor, None]:
     """``clip(x + sigma * N(0, 1))`` per element."""
     noise = params["noise"].to(device=images.device, dtype=images.dtype)
-    return (images + per_sample(params["sigma"], images) * noise).clamp_(0, 1), None
+    return torch.addcmul(images, noise, per_sample(params["sigma"], images)).clamp_(0, 1), None
 
 
 def speckle_noise_params(
@@ -82,8 +82,8 @@ def speckle_noise(
 ) -> tuple[torch.Tensor, None]:
     """``clip(x + x * N(0, c))`` per element."""
     noise = params["noise"].to(device=images.device, dtype=images.dtype)
-    out = images + images * per_sample(params["c"], images) * noise
-    return out.clamp_(0, 1), None
+    scaled = noise * per_sample(params["c"], images)
+    return torch.addcmul(images, images, scaled).clamp_(0, 1), None
 
 
 def impulse_noise_params(
