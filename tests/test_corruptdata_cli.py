@@ -220,3 +220,22 @@ def test_default_sheet_rows_are_every_corruption_with_severities() -> None:
     assert rows[:15] == corruptdata.names("benchmark")
     assert rows[15:19] == corruptdata.names("extra")
     assert rows[19:] == ["black_patches", "random_crop"]  # reflect has no severity
+
+
+def test_example_spec_builds_on_the_fixture_and_previews(
+    fixture_root: Path, tmp_path: Path
+) -> None:
+    import yaml
+
+    import pipespec
+    from pipespec.preview import draw_batch
+
+    spec = yaml.safe_load((Path(__file__).parents[1] / "examples/cifar_denoise.yaml").read_text())
+    assert spec["source"]["cifar10"]["root"] == "data/cifar"
+    spec["source"]["cifar10"]["root"] = str(fixture_root)
+    spec["loader"].update(num_workers=0, batch_size=8)
+    batch = next(iter(pipespec.build_loader(spec)))
+    assert batch["image"].shape == batch["clean"].shape == (8, 3, 32, 32)
+    assert batch["mask"].shape == (8, 32, 32) and batch["mask"].any()
+    assert all(c.endswith("black_patches+gaussian_noise") for c in batch["corruption"])
+    assert draw_batch(batch, tmp_path / "b.png", max_items=4) == "corrupt"
