@@ -132,7 +132,7 @@ def _check_manifest(out: Path, manifest: dict[str, Any], names: Sequence[str]) -
             raise CifarError(
                 f"{path}: unreadable manifest ({err}); delete it or use another --out"
             ) from None
-        for key in ("seed", "images", "fingerprint", "chunk", "version"):
+        for key in ("seed", "images", "fingerprint", "chunk", "version", "device"):
             if old.get(key) != manifest[key]:
                 raise CifarError(
                     f"{out} holds files made with {key}={old.get(key)!r}, this run has "
@@ -159,13 +159,16 @@ def materialize_arrays(
     source: str = "arrays",
     on_chunk: Callable[[str, int, int], None] | None = None,
     workers: int | None = None,
+    device: str = "cpu",
 ) -> MaterializeResult:
     """Write the CIFAR-10-C layout for ``images`` (uint8 (N, 3, 32, 32)) into ``out``.
 
-    ``workers`` processes (default: one per core, at most 4) each write whole files; the bytes
-    do not depend on it. ``on_chunk(name, severity, chunk)`` is called after each chunk in
-    this process (tests use it to simulate an interruption). Returns which names were written
-    and which were already complete.
+    ``workers`` processes (default: one per core, at most 4) share the (name, severity)
+    blocks; the bytes do not depend on their number. ``device="cuda"`` runs the kernels on the
+    GPU in this process (parameters are still drawn on CPU; float differences can move a pixel
+    by one level, so the device is part of the manifest). ``on_chunk(name, severity, chunk)``
+    is called after each chunk in this process (tests use it to simulate an interruption).
+    Returns which names were written and which were already complete.
     """
     from tqdm.auto import tqdm
 
@@ -186,6 +189,12 @@ def materialize_arrays(
             close = difflib.get_close_matches(n, sorted(valid), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise CifarError(f"unknown corruption {n!r}{hint} (see `corruptdata list`)")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise CifarError(f"unknown device {device!r}; expected cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise CifarError(f"device {device!r}: no CUDA device is available here; use cpu")
     n_img, _, h, w = imgs.shape
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -199,6 +208,7 @@ def materialize_arrays(
         "chunk": CHUNK,
         "severities": list(SEVERITIES),
         "version": _version(),
+        "device": dev.type,
     }
     _check_manifest(out, manifest, names)
     tmp = out / (MANIFEST + PARTIAL)
@@ -223,7 +233,8 @@ def materialize_arrays(
             todo.append(name)
     if not todo:
         return result
-    floats = imgs.to(torch.float32).div_(255.0)  # converted once, shared by every name
+    # converted once, shared by every name (and every forked worker)
+    floats = imgs.to(device=dev, dtype=torch.float32).div_(255.0)
     bar = tqdm(
         total=len(todo) * len(SEVERITIES) * n_img,
         unit="img",
@@ -234,7 +245,7 @@ def materialize_arrays(
     tasks = [(name, severity) for name in todo for severity in SEVERITIES]
     try:
         workers = min(_auto_workers() if workers is None else max(1, workers), len(tasks))
-        if workers > 1 and on_chunk is None:
+        if workers > 1 and on_chunk is None and floats.device.type == "cpu":
             _write_parallel(floats, out, todo, seed, workers, bar)
         else:
             for name in todo:
@@ -363,6 +374,7 @@ def materialize(
     seed: int = 0,
     progress: bool = True,
     workers: int | None = None,
+    device: str = "cpu",
 ) -> MaterializeResult:
     """Write CIFAR-10-C for the CIFAR-10 test split found under ``cifar`` into ``out``.
 
@@ -379,6 +391,7 @@ def materialize(
         progress=progress,
         source=str(arrays.folder),
         workers=workers,
+        device=device,
     )
 
 

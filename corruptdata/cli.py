@@ -71,6 +71,7 @@ def _cmd_materialize(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.quiet,
         workers=args.workers,
+        device=args.device,
     )
     done = len(result.written) + len(result.skipped)
     print(
@@ -115,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, help="processes (default: one per core, at most 4); same bytes"
     )
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda: where kernels run")
     p.add_argument(
         "--fixture",
         action="store_true",

@@ -244,3 +244,23 @@ def test_worker_errors_surface_and_leave_no_partial(
     with pytest.raises(CorruptError, match="no texture photographs"):
         materialize(cifar_root, out, names=NAMES, seed=5, progress=False, workers=2)
     assert sorted(p.name for p in out.glob("*.npy*")) == ["labels.npy"]
+
+
+def test_bad_or_missing_device_is_a_clear_error(cifar_root: Path, tmp_path: Path) -> None:
+    with pytest.raises(CifarError, match="unknown device 'gpu0'"):
+        materialize(cifar_root, tmp_path, names=NAMES, progress=False, device="gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(CifarError, match="no CUDA device"):
+            materialize(cifar_root, tmp_path, names=NAMES, progress=False, device="cuda")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_materialisation_matches_cpu_within_one_level(
+    made: Path, cifar_root: Path, tmp_path: Path
+) -> None:
+    out = materialize(cifar_root, tmp_path, names=NAMES, seed=5, progress=False, device="cuda")
+    for name in NAMES:
+        gpu = np.load(out.out / f"{name}.npy").astype(np.int16)
+        cpu = np.load(made / f"{name}.npy").astype(np.int16)
+        assert np.abs(gpu - cpu).max() <= 1, name
