@@ -10,14 +10,12 @@ status=0
 echo "== corruptdata: CUDA == CPU for every kernel (tests marked gpu)"
 "$PYTHON" -m pytest -q -m gpu tests/test_corruptdata_kernels.py -p no:cacheprovider || status=1
 
-echo "== corruptdata: speed on CUDA, batches of 256 (and 4096)"
-"$PYTHON" benchmarks/bench_corrupt.py --device cuda --no-anchor || status=1
-"$PYTHON" benchmarks/bench_corrupt.py --device cuda --no-anchor --batch 4096 --repeat 3 || status=1
+echo "== corruptdata: CUDA vs CPU per corruption, pipeline with CUDA batch steps"
+"$PYTHON" benchmarks/gpu_corrupt.py || status=1
 
-if [ -f benchmarks/gpu_corrupt.py ]; then
-  echo "== corruptdata: extra GPU checks"
-  "$PYTHON" benchmarks/gpu_corrupt.py || status=1
-fi
+echo "== corruptdata: speed on CUDA, batches of 256 and 4096"
+"$PYTHON" benchmarks/bench_corrupt.py --device cuda --no-anchor --repeat 3 || status=1
+"$PYTHON" benchmarks/bench_corrupt.py --device cuda --no-anchor --batch 4096 --repeat 2 || status=1
 if [ -f benchmarks/gpu_linfit.py ]; then
   echo "== linfit: GPU checks"
   "$PYTHON" benchmarks/gpu_linfit.py || status=1
