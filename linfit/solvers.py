@@ -1,6 +1,6 @@
 """Batched least squares and ridge on design matrices ``X (B, n, p)``, ``Y (B, n, t)``.
 
-Never forms ``inverse(X^T X)`` (except in ``normal``, kept to show why not to). Every path
+Never trusts ``(X^T X)^-1 X^T y`` (only ``normal`` does, kept to show why not to). Every path
 reports the numerical rank it found and falls back to a rank-revealing one where needed, so a
 result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank):
 
@@ -10,9 +10,11 @@ result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank
   re-solved through the SVD of ``R`` (rank-revealing, minimum norm, ``rcond`` cut-off). Ridge goes
   through the SVD of ``R`` too, which handles per-target lambdas in one factorisation.
 - ``svd``: SVD of ``X``; minimum-norm solution, singular values below ``rcond * s_max`` dropped.
-- ``cholesky``: Cholesky of the Gram matrix plus iterative refinement on the normal equations
-  (matrix products only: the fast path). Datasets whose Cholesky fails, whose condition estimate
-  is too high, or whose refinement does not converge are re-solved with ``qr``;
+- ``cholesky``: Cholesky of the Gram matrix, used only as a preconditioner for iterative
+  refinement whose residuals ``y - X theta`` come from ``X`` itself (so it converges to the
+  least-squares solution of ``X`` while ``cond(X)^2 eps << 1``; matrix products only: the fast
+  path). Datasets whose Cholesky fails, whose condition estimate is above
+  ``0.05 / sqrt(eps)``, or whose refinement stalls are re-solved with ``qr``;
   ``Solution.fallback`` marks them (:func:`linfit.fit` warns with :class:`SolverFallbackWarning`).
 - ``normal``: ``solve(X^T X + lambda I, X^T y)``; :func:`linfit.fit` warns, always.
 
