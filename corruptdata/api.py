@@ -31,7 +31,7 @@ def check_name(name: str) -> str:
     """``name`` if it is a known corruption, else an error with the closest names."""
     if isinstance(name, str) and name in KERNELS:
         return name
-    known = [n for n in GROUPS["all"]]
+    known = list(GROUPS["all"])
     if isinstance(name, str) and name in known:
         raise CorruptParamError(
             f"corruption {name!r} is not available in this installation (its module is missing)"
