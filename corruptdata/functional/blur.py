@@ -193,6 +193,14 @@ def _glass_permutation(offsets: np.ndarray, delta: int, iterations: int) -> np.n
         rows = hs[:, None, None] + off[..., 0]
         colw = ws[None, :, None] + off[..., 1]
         targets = (rows * w + colw) * n + cols  # (|hs|, |ws|, n) indices into ``flat``
+        if n == 1:  # one image (a per-sample step): plain Python beats numpy's call overhead
+            state, order = flat.tolist(), targets.reshape(-1).tolist()
+            for p, q in zip(
+                (hs[:, None] * w + ws[None, :]).reshape(-1).tolist(), order, strict=True
+            ):
+                state[p], state[q] = state[q], state[p]
+            flat[:] = state
+            continue
         for i, hh in enumerate(hs):
             for j, ww in enumerate(ws):
                 p = hh * w + ww
