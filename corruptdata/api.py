@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -79,10 +80,10 @@ def check_severity(severity: Any, batch: int, where: str = "severity") -> torch.
     """An int 1..5 or a (B,) integer tensor of them, as an int64 (B,) CPU tensor."""
     if isinstance(severity, bool):
         raise CorruptParamError(f"{where}: expected an integer 1..5, got {severity!r}")
-    if isinstance(severity, int):
+    if isinstance(severity, numbers.Integral):
         if not 1 <= severity <= 5:
             raise CorruptParamError(f"{where}: expected an integer 1..5, got {severity}")
-        return torch.full((batch,), severity, dtype=torch.int64)
+        return torch.full((batch,), int(severity), dtype=torch.int64)
     if isinstance(severity, torch.Tensor):
         if severity.is_floating_point() or severity.dtype == torch.bool:
             raise CorruptParamError(f"{where}: expected integers 1..5, got dtype {severity.dtype}")
