@@ -18,7 +18,7 @@ from .compose import OneOfStep, RandomApplyStep, SequenceStep, SomeOfStep, Step
 from .errors import PipespecError, SpecError
 from .registry import registry
 from .seeding import batch_generator, epoch_generator, sample_seed
-from .spec import Component, OneOf, RandomApply, Sequence, SomeOf, Spec, StepNode, load
+from .spec import Component, OneOf, RandomApply, Sequence, SomeOf, Spec, StepNode, load, thaw
 from .yamlsource import PathKey, format_path
 
 __all__ = ["EpochSampler", "PipelineDataset", "PipelineLoader", "build_dataset", "build_loader"]
@@ -28,7 +28,7 @@ def _construct(spec: Spec, comp: Component, path: PathKey) -> Any:
     """Call a component's factory; construction errors become SpecErrors that name the place."""
     factory = registry.get(comp.kind, comp.name).factory
     try:
-        return factory(**{k: _plain(v) for k, v in comp.params.items()})
+        return factory(**{k: thaw(v) for k, v in comp.params.items()})
     except Exception as err:  # any failure to build is reported at its place in the spec
         reason = str(err) if isinstance(err, PipespecError) else f"{type(err).__name__}: {err}"
         raise SpecError(
@@ -36,14 +36,6 @@ def _construct(spec: Spec, comp: Component, path: PathKey) -> Any:
             file=spec.file,
             path=format_path(path),
         ) from err
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _build_step(spec: Spec, node: StepNode, path: PathKey) -> Step:

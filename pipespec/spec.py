@@ -49,11 +49,12 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _thaw(value: Any) -> Any:
+def thaw(value: Any) -> Any:
+    """Frozen params back to plain JSON data (mappings to dicts, tuples to lists)."""
     if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
+        return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
+        return [thaw(v) for v in value]
     return value
 
 
@@ -66,7 +67,7 @@ class Component:
     params: Mapping[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {self.name: _thaw(self.params)}
+        return {self.name: thaw(self.params)}
 
 
 @dataclass(frozen=True)
