@@ -17,6 +17,15 @@ def _generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def _check(n: int, noise: float, low: float = 0.0, high: float = 1.0) -> None:
+    if n < 1:
+        raise ValueError(f"n should be at least 1. Got {n}.")
+    if noise < 0:
+        raise ValueError(f"noise should be non-negative. Got {noise}.")
+    if not high > low:
+        raise ValueError(f"high should be greater than low. Got low={low}, high={high}.")
+
+
 def sine(
     n: int = 100,
     noise: float = 0.1,
@@ -27,15 +36,10 @@ def sine(
     dtype: torch.dtype = torch.float64,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``x ~ U[low, high]`` (n points), ``t = sin(2 pi x) + noise * eps`` with ``eps ~ N(0, 1)``."""
-    if n < 1:
-        raise ValueError(f"n should be at least 1. Got {n}.")
-    if noise < 0:
-        raise ValueError(f"noise should be non-negative. Got {noise}.")
-    if not high > low:
-        raise ValueError(f"high should be greater than low. Got low={low}, high={high}.")
+    _check(n, noise, low, high)
     g = _generator(seed)
     x = low + (high - low) * torch.rand(n, generator=g, dtype=dtype)
-    t = torch.sin(2 * math.pi * x) + noise * torch.randn(n, generator=g, dtype=dtype)
+    t = sine_curve(x) + noise * torch.randn(n, generator=g, dtype=dtype)
     return x, t
 
 
@@ -54,12 +58,7 @@ def sine_grid(
     dtype: torch.dtype = torch.float64,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Bishop's variant of :func:`sine`: ``x = linspace(low, high, n)`` evenly spaced."""
-    if n < 1:
-        raise ValueError(f"n should be at least 1. Got {n}.")
-    if noise < 0:
-        raise ValueError(f"noise should be non-negative. Got {noise}.")
-    if not high > low:
-        raise ValueError(f"high should be greater than low. Got low={low}, high={high}.")
+    _check(n, noise, low, high)
     x = torch.linspace(low, high, n, dtype=dtype)
     t = sine_curve(x) + noise * torch.randn(n, generator=_generator(seed), dtype=dtype)
     return x, t
@@ -69,10 +68,7 @@ def cubic(
     n: int = 100, noise: float = 0.1, *, seed: int = 0, dtype: torch.dtype = torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``x = linspace(-1, 1, n)``, ``y = x**3 + noise * eps`` with ``eps ~ N(0, 1)``."""
-    if n < 1:
-        raise ValueError(f"n should be at least 1. Got {n}.")
-    if noise < 0:
-        raise ValueError(f"noise should be non-negative. Got {noise}.")
+    _check(n, noise)
     x = torch.linspace(-1, 1, n, dtype=dtype)
     y = x**3 + noise * torch.randn(n, generator=_generator(seed), dtype=dtype)
     return x, y
