@@ -7,8 +7,8 @@ PYTHON=${PYTHON:-.venv/bin/python}
 status=0
 "$PYTHON" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
 
-echo "== corruptdata: CUDA == CPU for every kernel (tests marked gpu)"
-"$PYTHON" -m pytest -q -m gpu tests/test_corruptdata_kernels.py -p no:cacheprovider || status=1
+echo "== every test marked gpu: CUDA == CPU (corruptdata kernels, materialize, linfit)"
+"$PYTHON" -m pytest -q -m gpu tests/ -p no:cacheprovider || status=1
 
 echo "== corruptdata: CUDA vs CPU per corruption, pipeline with CUDA batch steps"
 "$PYTHON" benchmarks/gpu_corrupt.py || status=1
