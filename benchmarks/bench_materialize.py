@@ -28,33 +28,13 @@ from pathlib import Path
 
 import torch
 
+# the reference figures live in bench_corrupt.py; the script's folder is on sys.path when it
+# runs as `python benchmarks/bench_materialize.py`, from any working directory
+from bench_corrupt import REFERENCE_MS
+
 from corruptdata import _fixture, names
 from corruptdata.cifar import load_cifar
 from corruptdata.cifar_c import chunk_generator, corrupt_uint8, materialize
-
-# The reference functions of make_cifar_c.py, run per 32x32 image on this kind of machine
-# (ms per image; issue 4). Their total for 19 x 5 x 10,000 images is about 16 minutes.
-REFERENCE_MS = {
-    "glass_blur": 6.6,
-    "frost": 4.8,
-    "zoom_blur": 2.4,
-    "snow": 1.3,
-    "motion_blur": 1.1,
-    "elastic_transform": 0.47,
-    "brightness": 0.38,
-    "fog": 0.36,
-    "saturate": 0.34,
-    "spatter": 0.25,
-    "shot_noise": 0.18,
-    "defocus_blur": 0.18,
-    "jpeg_compression": 0.17,
-    "gaussian_blur": 0.11,
-    "impulse_noise": 0.10,
-    "gaussian_noise": 0.10,
-    "speckle_noise": 0.09,
-    "contrast": 0.08,
-    "pixelate": 0.05,
-}
 
 
 def batched_ms(images: torch.Tensor, name: str) -> float:

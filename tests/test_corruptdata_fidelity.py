@@ -20,7 +20,7 @@ import skimage.filters
 import torch
 from PIL import Image
 
-from corruptdata.functional import digital, weather
+from corruptdata.functional import _common, digital, weather
 
 SEVERITIES = [1, 2, 3, 4, 5]
 
@@ -311,7 +311,7 @@ def ref_clipped_zoom(img: np.ndarray, zoom_factor: float) -> np.ndarray:
 @pytest.mark.parametrize("zoom", [1.0, 1.25, 1.75, 2.25])
 def test_snow_zoom_matches_scipy_clipped_zoom(zoom: float) -> None:
     layer = np.random.default_rng(0).normal(0.2, 0.3, (32, 32))
-    mat = weather.clipped_zoom_matrix(32, zoom).numpy()
+    mat = _common.clipped_zoom_matrix(32, zoom).numpy()
     assert np.abs(mat @ layer @ mat.T - ref_clipped_zoom(layer, zoom)).max() < 1e-9
 
 
@@ -338,7 +338,8 @@ def test_snow_motion_blur_matches_imagemagick_algorithm() -> None:
     radius = torch.tensor([8.0, 10.0, 12.0, 14.0])
     sigma = torch.tensor([3.0, 4.0, 6.0, 12.0])
     angle = torch.tensor([-135.0, -100.0, -60.0, -45.0])
-    ours = weather.motion_blur(torch.from_numpy(layers)[:, None], radius, sigma, angle)
+    taps = _common.motion_blur_kernel(radius, sigma, angle)
+    ours = _common.line_blur(torch.from_numpy(layers)[:, None], *taps)
     for k in range(4):
         ref = ref_imagemagick_motion_blur(
             layers[k], float(radius[k]), float(sigma[k]), float(angle[k])

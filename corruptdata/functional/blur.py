@@ -33,11 +33,15 @@ import functools
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from ._common import depthwise_conv2d, table
+from ._common import (
+    clipped_zoom_matrix,
+    depthwise_conv2d,
+    line_blur,
+    motion_blur_kernel,
+    table,
+)
 from ._common import gaussian_blur as _gaussian_blur
-from .weather import clipped_zoom_matrix, motion_blur_kernel
 
 __all__ = [
     "KERNELS",
@@ -49,7 +53,6 @@ __all__ = [
     "gaussian_blur_params",
     "glass_blur",
     "glass_blur_params",
-    "line_blur",
     "motion_blur",
     "motion_blur_params",
     "zoom_blur",
@@ -240,28 +243,6 @@ def motion_blur_params(
     c = table(SEVERITIES["motion_blur"], severity)
     angle = torch.rand(shape[0], generator=generator, dtype=torch.float64) * 90 - 45
     return {"radius": c[:, 0], "sigma": c[:, 1], "angle": angle}
-
-
-def line_blur(
-    images: torch.Tensor, weights: torch.Tensor, off_y: torch.Tensor, off_x: torch.Tensor
-) -> torch.Tensor:
-    """``out[y, x] = sum_i w_i * in[clamp(y + oy_i), clamp(x + ox_i)]`` per sample (B, K taps).
-
-    One depthwise convolution: the taps are scattered into a per-sample kernel over the
-    offsets' bounding box and the image is padded by edge replication on the matching sides,
-    which reads exactly the clamped pixels.
-    """
-    b, c, h, w = images.shape
-    y0, y1 = int(off_y.min()), int(off_y.max())
-    x0, x1 = int(off_x.min()), int(off_x.max())
-    kh, kw = y1 - y0 + 1, x1 - x0 + 1
-    kernel = torch.zeros(b, kh * kw, dtype=torch.float64)
-    kernel.scatter_add_(1, (off_y - y0) * kw + (off_x - x0), weights.double())
-    kernel = kernel.to(images.device, images.dtype).view(b, 1, kh, kw)
-    padded = F.pad(images, (-x0, x1, -y0, y1), mode="replicate")
-    weight = kernel.expand(b, c, kh, kw).reshape(b * c, 1, kh, kw)
-    out = F.conv2d(padded.reshape(1, b * c, h + kh - 1, w + kw - 1), weight, groups=b * c)
-    return out.view(b, c, h, w)
 
 
 def motion_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:

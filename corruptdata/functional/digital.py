@@ -36,10 +36,9 @@ import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
-from ._common import table
+from ._common import bilinear, gaussian_blur, table
 
 __all__ = [
     "KERNELS",
@@ -77,119 +76,6 @@ SEVERITIES: dict[str, list] = {
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-
-def rgb_to_hsv(x: torch.Tensor) -> torch.Tensor:
-    """skimage.color.rgb2hsv on (B, 3, H, W): hue in [0, 1), blue > green > red on ties."""
-    r, g, b = x.unbind(1)
-    v, _ = x.max(1)
-    delta = v - x.amin(1)
-    zero = delta == 0
-    safe = torch.where(zero, torch.ones_like(delta), delta)
-    s = torch.where(zero, torch.zeros_like(v), delta / torch.where(v == 0, torch.ones_like(v), v))
-    h = torch.where(r == v, (g - b) / safe, torch.zeros_like(v))
-    h = torch.where(g == v, 2.0 + (b - r) / safe, h)
-    h = torch.where(b == v, 4.0 + (r - g) / safe, h)
-    h = torch.remainder(h / 6.0, 1.0)
-    h = torch.where(zero, torch.zeros_like(h), h)
-    return torch.stack((h, s, v), 1)
-
-
-def hsv_to_rgb(hsv: torch.Tensor) -> torch.Tensor:
-    """skimage.color.hsv2rgb on (B, 3, H, W) via the sector formula (same values)."""
-    h, s, v = hsv.unbind(1)
-    n = torch.tensor([5.0, 3.0, 1.0], dtype=hsv.dtype, device=hsv.device).view(1, 3, 1, 1)
-    k = torch.remainder(n + h.unsqueeze(1) * 6.0, 6.0)
-    w = torch.clamp(torch.minimum(k, 4.0 - k), 0.0, 1.0)
-    return v.unsqueeze(1) * (1.0 - s.unsqueeze(1) * w)
-
-
-def gaussian_matrix(sigma: torch.Tensor, n: int, truncate: float, mode: str) -> torch.Tensor:
-    """(B, n, n) matrices A with ``A @ f == scipy.ndimage.gaussian_filter1d(f, sigma)`` per sample.
-
-    ``mode`` is scipy's border mode: ``reflect`` (half-sample symmetric, ``d c b a | a b c d``) or
-    ``nearest`` (edge replicated). sigma <= 0 gives the identity, as scipy skips such axes.
-    """
-    sigma = sigma.double()
-    radius = (truncate * sigma + 0.5).floor().long()
-    rmax = int(radius.max()) if sigma.numel() else 0
-    offs = torch.arange(-rmax, rmax + 1, dtype=torch.float64)
-    s2 = torch.where(sigma > 0, sigma, torch.ones_like(sigma)).pow(2).unsqueeze(1)
-    w = torch.exp(-0.5 * offs.pow(2) / s2)
-    w = torch.where(offs.abs().unsqueeze(0) <= radius.unsqueeze(1), w, torch.zeros_like(w))
-    w = w / w.sum(1, keepdim=True)
-    identity = (offs == 0).double().expand_as(w)
-    w = torch.where((sigma > 1e-15).unsqueeze(1), w, identity)
-    src = torch.arange(n).unsqueeze(1) + torch.arange(-rmax, rmax + 1).unsqueeze(0)  # (n, K)
-    if mode == "reflect":
-        period = 2 * n
-        src = torch.remainder(src, period)
-        src = torch.where(src >= n, period - 1 - src, src)
-    elif mode == "nearest":
-        src = src.clamp(0, n - 1)
-    else:
-        raise ValueError(f"mode should be 'reflect' or 'nearest'. Got {mode!r}.")
-    b = sigma.shape[0]
-    mat = torch.zeros(b, n, n, dtype=torch.float64)
-    mat.scatter_add_(
-        2, src.unsqueeze(0).expand(b, n, -1).contiguous(), w.unsqueeze(1).expand(b, n, -1)
-    )
-    return mat.float()
-
-
-def smooth2d(field: torch.Tensor, sigma: torch.Tensor, truncate: float, mode: str) -> torch.Tensor:
-    """scipy.ndimage.gaussian_filter of (B, H, W) fields, per-sample sigma (B,)."""
-    _, h, w = field.shape
-    ah = gaussian_matrix(sigma, h, truncate, mode).to(field.device, field.dtype)
-    aw = ah if w == h else gaussian_matrix(sigma, w, truncate, mode).to(field.device, field.dtype)
-    return ah @ field @ aw.transpose(1, 2)
-
-
-def _fold(idx: torch.Tensor, n: int, mode: str) -> torch.Tensor:
-    if mode == "reflect101":
-        if n == 1:
-            return torch.zeros_like(idx)
-        period = 2 * n - 2
-        idx = torch.remainder(idx, period)
-        return torch.where(idx >= n, period - idx, idx)
-    if mode == "reflect":
-        period = 2 * n
-        idx = torch.remainder(idx, period)
-        return torch.where(idx >= n, period - 1 - idx, idx)
-    return idx.clamp(0, n - 1)
-
-
-def _fold_pad(images: torch.Tensor, pad: int, mode: str) -> torch.Tensor:
-    """Pad (B, C, H, W) by ``pad`` on every side, folding with ``mode`` (see :func:`bilinear`)."""
-    _, _, h, w = images.shape
-    if mode == "reflect101" and pad < min(h, w):
-        return F.pad(images, (pad, pad, pad, pad), mode="reflect")
-    if mode == "nearest":
-        return F.pad(images, (pad, pad, pad, pad), mode="replicate")
-    if mode == "reflect" and pad <= min(h, w):
-        x = torch.cat((images[:, :, :pad].flip(2), images, images[:, :, h - pad :].flip(2)), 2)
-        return torch.cat((x[..., :pad].flip(3), x, x[..., w - pad :].flip(3)), 3)
-    dev = images.device
-    rows = _fold(torch.arange(-pad, h + pad, device=dev), h, mode)
-    cols = _fold(torch.arange(-pad, w + pad, device=dev), w, mode)
-    return images.index_select(2, rows).index_select(3, cols)
-
-
-def bilinear(images: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, mode: str) -> torch.Tensor:
-    """Sample (B, C, H, W) at per-sample float coordinates ys, xs (B, H', W') bilinearly.
-
-    Out-of-range neighbours are folded back with ``mode``: ``reflect101`` (OpenCV's default
-    border), ``reflect`` (scipy's half-sample symmetric) or ``nearest``. The image is padded by
-    folding as far as the coordinates reach, then ``grid_sample`` interpolates.
-    """
-    _, _, h, w = images.shape
-    reach = torch.stack((-ys.amin(), -xs.amin(), ys.amax() - (h - 1), xs.amax() - (w - 1))).amax()
-    pad = max(int(torch.ceil(reach.clamp(min=0)).item()) + 1, 1)
-    padded = _fold_pad(images, pad, mode)
-    gx = (xs + pad) * (2.0 / (w + 2 * pad - 1)) - 1.0
-    gy = (ys + pad) * (2.0 / (h + 2 * pad - 1)) - 1.0
-    grid = torch.stack((gx, gy), -1).to(images.dtype)
-    return F.grid_sample(padded, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
 def _quantize8(x: torch.Tensor) -> torch.Tensor:
@@ -447,8 +333,8 @@ def elastic_transform(
 
     sigma = params["sigma"].cpu()
     alpha = params["alpha"].to(dev, dt).view(-1, 1, 1)
-    dx = smooth2d(params["dx"].to(dev, dt), sigma, 3.0, "reflect") * alpha
-    dy = smooth2d(params["dy"].to(dev, dt), sigma, 3.0, "reflect") * alpha
+    fields = torch.stack((params["dx"], params["dy"]), 1).to(dev, dt)  # (B, 2, H, W)
+    dx, dy = (gaussian_blur(fields, sigma, 3.0, "reflect") * alpha[:, None]).unbind(1)
     out = bilinear(warped, yy.to(dt) + dy, xx.to(dt) + dx, "reflect")
     return out.clamp(0, 1), None
 

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import math
 import os
 from pathlib import Path
 
@@ -51,8 +50,14 @@ from PIL import Image
 
 from corruptdata.errors import CorruptError
 
-from ._common import table
-from .digital import smooth2d
+from ._common import (
+    clipped_zoom_matrix,
+    depthwise_conv2d,
+    gaussian_blur,
+    line_blur,
+    motion_blur_kernel,
+    table,
+)
 
 __all__ = [
     "FROST_FILES",
@@ -262,76 +267,9 @@ def frost(
 # ----------------------------------------------------------------------------- snow
 
 
-@functools.lru_cache(maxsize=64)
-def clipped_zoom_matrix(n: int, zoom: float) -> torch.Tensor:
-    """(n, n) matrix Z with ``Z @ v`` = the reference's clipped_zoom of a length-n axis:
-    centre crop of ceil(n/zoom), scipy ``zoom(order=1)`` to round(crop*zoom), centre trim."""
-    crop = math.ceil(n / zoom)
-    top = (n - crop) // 2
-    out = round(crop * zoom)
-    trim = (out - n) // 2
-    mat = torch.zeros(n, n, dtype=torch.float64)
-    scale = (crop - 1) / (out - 1) if out > 1 else 0.0
-    for r in range(min(n, out - trim)):
-        coord = (r + trim) * scale
-        i0 = min(math.floor(coord), crop - 1)
-        frac = coord - i0
-        mat[r, top + i0] += 1.0 - frac
-        if frac > 0 and i0 + 1 < crop:
-            mat[r, top + i0 + 1] += frac
-    return mat
-
-
 def _zoom_matrices(zoom: torch.Tensor, n: int) -> torch.Tensor:
     mats = {z: clipped_zoom_matrix(n, z) for z in set(zoom.tolist())}
     return torch.stack([mats[z] for z in zoom.tolist()])
-
-
-def motion_blur_kernel(
-    radius: torch.Tensor, sigma: torch.Tensor, angle: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """ImageMagick MotionBlurImage taps: weights (B, K), row and column offsets (B, K) int64.
-
-    Width ``2*ceil(radius)+1``; weights ``exp(-i^2 / (2 sigma^2))`` normalised; tap i reads the
-    pixel at ``(y + ceil(i*sin(a) - 0.5), x + ceil(i*cos(a) - 0.5))``. Samples with a narrower
-    kernel get zero weights in the padding taps.
-    """
-    radius = radius.double().cpu()
-    sigma = sigma.double().cpu()
-    angle = torch.deg2rad(angle.double().cpu())
-    width = (2 * torch.ceil(radius) + 1).long()
-    k = int(width.max())
-    i = torch.arange(k, dtype=torch.float64)
-    weights = torch.exp(-(i * i) / (2 * sigma[:, None] ** 2))
-    weights = torch.where(i[None] < width[:, None], weights, torch.zeros_like(weights))
-    weights = weights / weights.sum(1, keepdim=True)
-    px = width[:, None] * torch.sin(angle)[:, None]
-    py = width[:, None] * torch.cos(angle)[:, None]
-    hyp = torch.hypot(px, py)
-    off_x = torch.ceil(i * py / hyp - 0.5).long()
-    off_y = torch.ceil(i * px / hyp - 0.5).long()
-    return weights, off_y, off_x
-
-
-def motion_blur(
-    images: torch.Tensor, radius: torch.Tensor, sigma: torch.Tensor, angle: torch.Tensor
-) -> torch.Tensor:
-    """ImageMagick-style motion blur of (B, C, H, W) with per-sample radius, sigma, angle (deg)."""
-    b, c, h, w = images.shape
-    weights, off_y, off_x = motion_blur_kernel(radius, sigma, angle)
-    dev = images.device
-    k = weights.shape[1]
-    # replicate-pad by the longest reach: every tap is then the padded image shifted by a
-    # per-sample constant in flat index space
-    p = int(max(off_y.abs().max(), off_x.abs().max()))
-    pw = w + 2 * p
-    padded = F.pad(images, (p, p, p, p), mode="replicate").reshape(b, c, -1)
-    base = ((torch.arange(h)[:, None] + p) * pw + torch.arange(w)[None, :] + p).reshape(-1)
-    shift = off_y * pw + off_x  # (B, K)
-    idx = (shift[:, :, None] + base[None, None, :]).reshape(b, 1, k * h * w).to(dev)
-    taps = padded.gather(2, idx.expand(b, c, -1)).view(b, c, k, h * w)
-    out = torch.einsum("bckn,bk->bcn", taps, weights.to(dev, images.dtype))
-    return out.view(b, c, h, w)
 
 
 def snow_params(severity: torch.Tensor, generator: torch.Generator, shape: Shape) -> dict:
@@ -364,7 +302,8 @@ def snow_layer(params: dict[str, torch.Tensor], device: torch.device) -> torch.T
     thr = params["threshold"].to(device).view(-1, 1, 1)
     layer = torch.where(layer < thr, torch.zeros_like(layer), layer).clamp(0, 1)
     layer = torch.floor(layer * 255.0) / 255.0
-    blurred = motion_blur(layer[:, None], params["radius"], params["sigma"], params["angle"])
+    taps = motion_blur_kernel(params["radius"], params["sigma"], params["angle"])
+    blurred = line_blur(layer[:, None], *taps)
     return torch.floor(blurred * 255.0 + 0.5) / 255.0
 
 
@@ -388,18 +327,18 @@ def _pad(x: torch.Tensor, p: int, mode: str) -> torch.Tensor:
     return F.pad(x[:, None], (p, p, p, p), mode=mode)[:, 0]
 
 
-def _correlate3(x: torch.Tensor, kernel: list[list[float]], mode: str) -> torch.Tensor:
-    """3x3 correlation of (B, H, W) (OpenCV filter2D orientation)."""
-    k = torch.tensor(kernel, dtype=x.dtype, device=x.device).view(1, 1, 3, 3)
-    return F.conv2d(_pad(x, 1, mode)[:, None], k)[:, 0]
+def _correlate3(x: torch.Tensor, kernel: list[list[float]], border: str) -> torch.Tensor:
+    """3x3 correlation of (B, H, W) (OpenCV filter2D orientation), border as in _common."""
+    k = torch.tensor(kernel, dtype=x.dtype, device=x.device)
+    return depthwise_conv2d(x[:, None], k, border)[:, 0]
 
 
 def canny(img: torch.Tensor, low: int = 50, high: int = 150) -> torch.Tensor:
     """OpenCV Canny (aperture 3, L1 gradient) of 8-bit valued (B, H, W) floats: bool edges."""
     h, w = img.shape[1:]
     x = img.float()  # 8-bit values: the 3x3 integer filters are exact in float32
-    dx = _correlate3(x, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "replicate").long()
-    dy = _correlate3(x, [[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "replicate").long()
+    dx = _correlate3(x, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "nearest").long()
+    dy = _correlate3(x, [[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "nearest").long()
     mag = dx.abs() + dy.abs()
     mp = F.pad(mag, (1, 1, 1, 1))  # magnitude outside the image is 0
 
@@ -516,7 +455,7 @@ def _water_shading(liquid: torch.Tensor) -> torch.Tensor:
     dist = torch.floor(_box3(dist).float().double())
     dist = equalize_hist(dist)
     emboss = [[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]]
-    dist = _correlate3(dist.float(), emboss, "reflect").clamp(0, 255)
+    dist = _correlate3(dist.float(), emboss, "reflect101").clamp(0, 255)
     dist = torch.round(_box3(dist, torch.float32)).double()
     return l8.double() * dist
 
@@ -545,7 +484,7 @@ def spatter(
         return params[key].to(dev, dt).view(-1, 1, 1)
 
     liquid = col("loc") + col("scale") * params["noise"].to(dev, dt)
-    liquid = smooth2d(liquid, params["sigma"].cpu(), 4.0, "nearest")
+    liquid = gaussian_blur(liquid[:, None], params["sigma"].cpu())[:, 0]
     thr = col("threshold")
     liquid = torch.where(liquid < thr, torch.zeros_like(liquid), liquid)
     mode = params["mode"].cpu()
@@ -565,7 +504,7 @@ def spatter(
     mud = (mode == 1).nonzero().squeeze(1).to(dev)
     if mud.numel():
         wet = (liquid[mud] > thr[mud]).to(dt)
-        m = smooth2d(wet, params["intensity"].cpu()[mud.cpu()], 4.0, "nearest")
+        m = gaussian_blur(wet[:, None], params["intensity"].cpu()[mud.cpu()])[:, 0]
         m = torch.where(m < 0.8, torch.zeros_like(m), m)
         brown = torch.tensor([63.0, 42.0, 20.0], dtype=dt, device=dev) / 255.0
         brown = brown[:c] if c <= 3 else brown.mean().expand(c)
