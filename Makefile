@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/python examples/demo.py examples out
+	$(BIN)/python examples/linear_models.py
+	$(BIN)/python examples/arc_loop.py
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
