@@ -52,7 +52,6 @@ from corruptdata.errors import CorruptError
 
 from ._common import (
     clipped_zoom_matrix,
-    depthwise_conv2d,
     gaussian_blur,
     line_blur,
     motion_blur_kernel,
@@ -327,25 +326,40 @@ def _pad(x: torch.Tensor, p: int, mode: str) -> torch.Tensor:
     return F.pad(x[:, None], (p, p, p, p), mode=mode)[:, 0]
 
 
-def _correlate3(x: torch.Tensor, kernel: list[list[float]], border: str) -> torch.Tensor:
-    """3x3 correlation of (B, H, W) (OpenCV filter2D orientation), border as in _common."""
-    k = torch.tensor(kernel, dtype=x.dtype, device=x.device)
-    return depthwise_conv2d(x[:, None], k, border)[:, 0]
+# The 3x3 filters below are sums of shifted slices: on (B, 1, 32, 32) maps a one-channel
+# convolution or pooling costs milliseconds, the slices microseconds. Their inputs are
+# integer-valued (or, for the first box blur, float32 values summed exactly in float64), so
+# every sum is exact and the order of the terms does not matter.
+
+
+def _sobel(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """OpenCV Sobel dx, dy (aperture 3, replicated border) of 8-bit valued (B, H, W): int32."""
+    xp = _pad(x.float(), 1, "replicate").to(torch.int32)
+    hd = xp[:, :, 2:] - xp[:, :, :-2]  # (B, H+2, W)
+    vd = xp[:, 2:, :] - xp[:, :-2, :]  # (B, H, W+2)
+    dx = hd[:, :-2] + 2 * hd[:, 1:-1] + hd[:, 2:]
+    dy = vd[..., :-2] + 2 * vd[..., 1:-1] + vd[..., 2:]
+    return dx, dy
+
+
+def _dilate3(x: torch.Tensor) -> torch.Tensor:
+    """3x3 binary dilation of (B, H, W) bools, False outside."""
+    xp = F.pad(x, (1, 1, 1, 1))
+    rows = xp[:, :, :-2] | xp[:, :, 1:-1] | xp[:, :, 2:]
+    return rows[:, :-2] | rows[:, 1:-1] | rows[:, 2:]
 
 
 def canny(img: torch.Tensor, low: int = 50, high: int = 150) -> torch.Tensor:
     """OpenCV Canny (aperture 3, L1 gradient) of 8-bit valued (B, H, W) floats: bool edges."""
     h, w = img.shape[1:]
-    x = img.float()  # 8-bit values: the 3x3 integer filters are exact in float32
-    dx = _correlate3(x, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "nearest").long()
-    dy = _correlate3(x, [[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "nearest").long()
-    mag = dx.abs() + dy.abs()
+    dx, dy = _sobel(img)  # |d| <= 1020: OpenCV's fixed-point tests below fit in int32
+    ax = dx.abs()
+    mag = ax + dy.abs()
     mp = F.pad(mag, (1, 1, 1, 1))  # magnitude outside the image is 0
 
     def nb(oy: int, ox: int) -> torch.Tensor:
         return mp[:, 1 + oy : 1 + oy + h, 1 + ox : 1 + ox + w]
 
-    ax = dx.abs()
     ay = dy.abs() << 15
     tg22 = ax * 13573
     tg67 = tg22 + (ax << 16)
@@ -363,11 +377,9 @@ def canny(img: torch.Tensor, low: int = 50, high: int = 150) -> torch.Tensor:
     keep = (horizontal & keep_h) | (vertical & keep_v) | (diagonal & keep_d)
     candidate = keep & (mag > low)
     edges = candidate & (mag > high)
-    cand_f = candidate[:, None].float()
-    while True:
-        grown = F.max_pool2d(edges[:, None].float(), 3, 1, 1) * cand_f
-        grown = grown[:, 0] > 0
-        if bool((grown == edges).all()):
+    while True:  # 8-connected hysteresis: grow strong edges through candidates
+        grown = _dilate3(edges) & candidate
+        if torch.equal(grown, edges):
             return edges
         edges = grown
 
@@ -381,53 +393,55 @@ def distance_transform(zero: torch.Tensor) -> torch.Tensor:
 
     OpenCV's forward and backward raster passes over a 2-pixel border, each candidate one
     float32 addition as in OpenCV; the in-row dependency of each pass is a running minimum
-    (evaluated in float64 and rounded once, where OpenCV adds 1 repeatedly).
+    (evaluated in float64 and rounded once, where OpenCV adds 1 repeatedly). The map is held
+    as (H+4, W+4, B) so that every row step works on contiguous (W, B) blocks, and candidates
+    sharing a weight are compared before the addition (``min(a+c, b+c) == min(a, b)+c``
+    exactly: rounding is monotone).
     """
     b, h, w = zero.shape
     dev = zero.device
-    f32 = torch.float32
-    t = torch.full((b, h + 4, w + 4), _DIST_MAX, dtype=f32, device=dev)
-    j = torch.arange(w, device=dev, dtype=torch.float64) * _HV
+    t = torch.full((h + 4, w + 4, b), _DIST_MAX, dtype=torch.float32, device=dev)
+    zt = zero.permute(1, 2, 0).contiguous()
+    j = (torch.arange(w, device=dev, dtype=torch.float64) * _HV)[:, None]
+    mn = torch.minimum
     for i in range(h):
         r = i + 2
-        up2, up1 = t[:, r - 2], t[:, r - 1]
-        cands = torch.stack(
-            (
-                up2[:, 1 : w + 1] + _LONG,
-                up2[:, 3 : w + 3] + _LONG,
-                up1[:, 0:w] + _LONG,
-                up1[:, 1 : w + 1] + _DIAG,
-                up1[:, 2 : w + 2] + _HV,
-                up1[:, 3 : w + 3] + _DIAG,
-                up1[:, 4 : w + 4] + _LONG,
-            )
-        ).amin(0)
-        a = torch.where(zero[:, i], torch.zeros_like(cands), cands).double()
-        t[:, r, 2 : w + 2] = (torch.cummin(a - j, 1).values + j).to(f32)
+        up2, up1 = t[r - 2], t[r - 1]
+        far = mn(mn(up2[1 : w + 1], up2[3 : w + 3]), mn(up1[0:w], up1[4 : w + 4]))
+        near = mn(up1[1 : w + 1], up1[3 : w + 3])
+        cands = mn(mn(far.add_(_LONG), near.add_(_DIAG)), up1[2 : w + 2] + _HV)
+        a = cands.masked_fill_(zt[i], 0.0).double()
+        t[r, 2 : w + 2] = torch.cummin(a.sub_(j), 0).values.add_(j)
     for i in range(h - 1, -1, -1):
         r = i + 2
-        dn2, dn1 = t[:, r + 2], t[:, r + 1]
-        cands = torch.stack(
-            (
-                t[:, r, 2 : w + 2],
-                dn2[:, 3 : w + 3] + _LONG,
-                dn2[:, 1 : w + 1] + _LONG,
-                dn1[:, 4 : w + 4] + _LONG,
-                dn1[:, 3 : w + 3] + _DIAG,
-                dn1[:, 2 : w + 2] + _HV,
-                dn1[:, 1 : w + 1] + _DIAG,
-                dn1[:, 0:w] + _LONG,
-            )
-        ).amin(0)
-        rev = torch.cummin((cands.double() + j).flip(1), 1).values.flip(1) - j
-        t[:, r, 2 : w + 2] = rev.to(f32)
-    return t[:, 2 : h + 2, 2 : w + 2].clone()
+        dn2, dn1 = t[r + 2], t[r + 1]
+        far = mn(mn(dn2[3 : w + 3], dn2[1 : w + 1]), mn(dn1[4 : w + 4], dn1[0:w]))
+        near = mn(dn1[3 : w + 3], dn1[1 : w + 1])
+        cands = mn(mn(far.add_(_LONG), near.add_(_DIAG)), mn(dn1[2 : w + 2] + _HV, t[r, 2 : w + 2]))
+        rev = cands.double().add_(j).flip(0)
+        t[r, 2 : w + 2] = torch.cummin(rev, 0).values.flip(0).sub_(j)
+    return t[2 : h + 2, 2 : w + 2].permute(2, 0, 1).contiguous()
 
 
 def _box3(x: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """OpenCV blur(3x3), border reflect-101 (float64 like its float path; float32 is exact for
-    8-bit integer input)."""
-    return F.avg_pool2d(_pad(x.to(dtype), 1, "reflect")[:, None], 3, 1)[:, 0]
+    8-bit integer input): the exact sum of the 9 values, divided by 9."""
+    xp = _pad(x.to(dtype), 1, "reflect")
+    rows = xp[:, :, :-2] + xp[:, :, 1:-1] + xp[:, :, 2:]
+    return (rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]) / 9.0
+
+
+def _emboss(x: torch.Tensor) -> torch.Tensor:
+    """filter2D with [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]] (border reflect-101) of 8-bit valued
+    float32 (B, H, W)."""
+    h, w = x.shape[1:]
+    xp = _pad(x, 1, "reflect")
+
+    def s(oy: int, ox: int) -> torch.Tensor:
+        return xp[:, 1 + oy : 1 + oy + h, 1 + ox : 1 + ox + w]
+
+    pos = s(0, 0) + s(0, 1) + s(1, 0) + 2 * s(1, 1)
+    return pos - (2 * s(-1, -1) + s(-1, 0) + s(0, -1))
 
 
 def equalize_hist(img: torch.Tensor) -> torch.Tensor:
@@ -454,8 +468,7 @@ def _water_shading(liquid: torch.Tensor) -> torch.Tensor:
     dist = distance_transform(edges).double().clamp(max=20.0)
     dist = torch.floor(_box3(dist).float().double())
     dist = equalize_hist(dist)
-    emboss = [[-2.0, -1.0, 0.0], [-1.0, 1.0, 1.0], [0.0, 1.0, 2.0]]
-    dist = _correlate3(dist.float(), emboss, "reflect101").clamp(0, 255)
+    dist = _emboss(dist.float()).clamp(0, 255)
     dist = torch.round(_box3(dist, torch.float32)).double()
     return l8.double() * dist
 
