@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -255,23 +257,64 @@ def _jpeg_pillow(u8: torch.Tensor, quality: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
 
 
+@functools.lru_cache(maxsize=4)
+def _codec_pool(pid: int, workers: int) -> ThreadPoolExecutor:
+    """Threads for the codec, one pool per process (``pid``: a forked worker makes its own)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="corruptdata-jpeg")
+
+
+def _jpeg_block(images: torch.Tensor, quality: int) -> torch.Tensor:
+    """8-bit JPEG round trip of a (n, C, H, W) float block: float32 (n, C, H, W) on CPU."""
+    u8 = _quantize8(images).to("cpu", torch.uint8)
+    try:
+        out = _jpeg_torchvision(u8, quality)
+    except (ImportError, AttributeError, RuntimeError):
+        out = _jpeg_pillow(u8, quality)
+    return out.to(images.dtype).div_(255.0)
+
+
 def jpeg_compression(
     images: torch.Tensor, params: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, None]:
-    """JPEG encode at ``quality`` (4:2:0) and decode, on CPU, of the 8-bit image."""
-    c = images.shape[1]
+    """JPEG encode at ``quality`` (4:2:0) and decode, on CPU, of the 8-bit image.
+
+    libjpeg releases the GIL: blocks of at least 32 images (quantise, code, rescale) run on
+    ``torch.get_num_threads()`` threads (1 in DataLoader workers, so no oversubscription).
+    Each thread allocates what it writes, which keeps the cores from waiting on each other.
+    """
+    b, c = images.shape[:2]
     if c not in (1, 3):
         raise ValueError(f"jpeg_compression needs 1 or 3 channels. Got {c}.")
-    u8 = _quantize8(images).to("cpu", torch.uint8)
     quality = params["quality"].cpu()
-    out = torch.empty_like(u8)
-    for q in torch.unique(quality).tolist():
+    qualities = torch.unique(quality).tolist()
+    threads = max(1, torch.get_num_threads())
+    blocks: list[tuple[torch.Tensor | slice, int]] = []
+    for q in qualities:
         sel = (quality == q).nonzero().squeeze(1)
-        try:
-            out[sel] = _jpeg_torchvision(u8[sel], int(q))
-        except (ImportError, AttributeError, RuntimeError):
-            out[sel] = _jpeg_pillow(u8[sel], int(q))
-    return out.to(images.device, images.dtype) / 255.0, None
+        parts = max(1, min(threads, len(sel) // 32))
+        if len(qualities) == 1:  # the whole batch: contiguous slices, no gather
+            blocks += [(slice(i * b // parts, (i + 1) * b // parts), q) for i in range(parts)]
+        else:
+            blocks += [(part.to(images.device), q) for part in sel.tensor_split(parts)]
+
+    def run(block: tuple[torch.Tensor | slice, int]) -> torch.Tensor:
+        return _jpeg_block(images[block[0]], int(block[1]))
+
+    if len(blocks) == 1:
+        done = [run(blocks[0])]
+    else:
+        # the filter of _jpeg_torchvision for all threads; leaving this block also restores the
+        # global filters that the threads' own (not thread-safe) catch_warnings may interleave
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            done = list(_codec_pool(os.getpid(), threads).map(run, blocks))
+    if len(qualities) == 1:
+        out = done[0] if len(done) == 1 else torch.cat(done)
+    else:
+        out = torch.empty(images.shape, dtype=images.dtype)
+        for (sel, _), block in zip(blocks, done, strict=True):
+            out[sel.cpu()] = block
+    return out.to(images.device), None
 
 
 # ----------------------------------------------------------------------------- elastic
