@@ -139,6 +139,18 @@ def test_jpeg_pillow_fallback_matches_torchvision_path() -> None:
         assert torch.equal(fast, slow)
 
 
+def test_jpeg_threaded_blocks_give_the_single_block_bytes() -> None:
+    """Large batches are coded in blocks on threads (numpy arithmetic there): same values as
+    one torch block, for one quality (contiguous runs) and interleaved qualities (gathers)."""
+    rng = np.random.default_rng(7)
+    x = torch.from_numpy(rng.integers(0, 256, (96, 3, 32, 32)).astype(np.float32) / 255.0)
+    for quality in (torch.full((96,), 58), torch.tensor([80, 40] * 48)):
+        out, _ = digital.jpeg_compression(x, {"quality": quality})
+        for q in torch.unique(quality).tolist():
+            sel = quality == q
+            assert torch.equal(out[sel], digital._jpeg_block(x[sel], q))
+
+
 # ----------------------------------------------------------------------------- elastic
 
 

@@ -234,14 +234,18 @@ def jpeg_compression_params(
     return {"quality": table(SEVERITIES["jpeg_compression"], severity, torch.int64)}
 
 
-def _jpeg_torchvision(u8: torch.Tensor, quality: int) -> torch.Tensor:
-    """Encode/decode a (N, C, H, W) uint8 batch with torchvision's batched libjpeg-turbo."""
+def _jpeg_torchvision(
+    u8: torch.Tensor, quality: int, stack: bool = True
+) -> torch.Tensor | list[torch.Tensor]:
+    """Encode/decode a (N, C, H, W) uint8 batch with torchvision's batched libjpeg-turbo
+    (``stack=False``: the list of decoded images)."""
     from torchvision.io import decode_jpeg, encode_jpeg
 
     with warnings.catch_warnings():
         # torchvision 0.29 deprecates its image codecs in favour of torchcodec; same bytes as PIL
         warnings.simplefilter("ignore", DeprecationWarning)
-        return torch.stack(decode_jpeg(encode_jpeg(list(u8.unbind(0)), quality=quality)))
+        out = decode_jpeg(encode_jpeg(list(u8.unbind(0)), quality=quality))
+    return torch.stack(out) if stack else out
 
 
 def _jpeg_pillow(u8: torch.Tensor, quality: int) -> torch.Tensor:
@@ -264,7 +268,7 @@ def _codec_pool(pid: int, workers: int) -> ThreadPoolExecutor:
 
 
 def _jpeg_block(images: torch.Tensor, quality: int) -> torch.Tensor:
-    """8-bit JPEG round trip of a (n, C, H, W) float block: float32 (n, C, H, W) on CPU."""
+    """8-bit JPEG round trip of a (n, C, H, W) float block: float (n, C, H, W) on CPU."""
     u8 = _quantize8(images).to("cpu", torch.uint8)
     try:
         out = _jpeg_torchvision(u8, quality)
@@ -273,48 +277,66 @@ def _jpeg_block(images: torch.Tensor, quality: int) -> torch.Tensor:
     return out.to(images.dtype).div_(255.0)
 
 
+def _jpeg_block_numpy(arr: np.ndarray, quality: int, dest: np.ndarray) -> None:
+    """:func:`_jpeg_block` of a float32 numpy block into ``dest``, for a pool thread: numpy
+    does the arithmetic (the same IEEE float32 operations, so the same values) because a torch
+    op on a non-main thread would start another OpenMP team, which slows every later torch op
+    of the process (libgomp throttles its spinning once it holds more threads than cores)."""
+    v = arr * np.float32(255.0)
+    v += np.float32(0.5)
+    u8 = np.clip(np.floor(v, out=v), 0, 255, out=v).astype(np.uint8)
+    try:
+        out = _jpeg_torchvision(torch.from_numpy(u8), quality, stack=False)
+        out = np.stack([image.numpy() for image in out])
+    except (ImportError, AttributeError, RuntimeError):
+        out = _jpeg_pillow(torch.from_numpy(u8), quality).numpy()
+    np.divide(out, np.float32(255.0), out=dest, dtype=np.float32)
+
+
 def jpeg_compression(
     images: torch.Tensor, params: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, None]:
     """JPEG encode at ``quality`` (4:2:0) and decode, on CPU, of the 8-bit image.
 
-    libjpeg releases the GIL: blocks of at least 32 images (quantise, code, rescale) run on
-    ``torch.get_num_threads()`` threads (1 in DataLoader workers, so no oversubscription).
-    Each thread allocates what it writes, which keeps the cores from waiting on each other.
+    libjpeg releases the GIL: a float32 CPU batch is cut into blocks of at least 32 images
+    that ``torch.get_num_threads()`` threads (1 in DataLoader workers: no oversubscription)
+    quantise, code and rescale. Other inputs go through :func:`_jpeg_block` in one piece.
     """
     b, c = images.shape[:2]
     if c not in (1, 3):
         raise ValueError(f"jpeg_compression needs 1 or 3 channels. Got {c}.")
     quality = params["quality"].cpu()
-    qualities = torch.unique(quality).tolist()
     threads = max(1, torch.get_num_threads())
-    blocks: list[tuple[torch.Tensor | slice, int]] = []
-    for q in qualities:
+    out = torch.empty(images.shape, dtype=images.dtype)
+    blocks: list[tuple[torch.Tensor, int]] = []
+    for q in torch.unique(quality).tolist():
         sel = (quality == q).nonzero().squeeze(1)
         parts = max(1, min(threads, len(sel) // 32))
-        if len(qualities) == 1:  # the whole batch: contiguous slices, no gather
-            blocks += [(slice(i * b // parts, (i + 1) * b // parts), q) for i in range(parts)]
+        blocks += [(part, int(q)) for part in sel.tensor_split(parts)]
+    threaded = len(blocks) > 1 and images.device.type == "cpu" and images.dtype == torch.float32
+    if not threaded:
+        for sel, q in blocks:
+            whole = len(sel) == b
+            out[sel] = _jpeg_block(images if whole else images[sel.to(images.device)], q)
+        return out.to(images.device), None
+    arr = images.detach().numpy()
+    dest = out.numpy()
+    jobs, scattered = [], []
+    for sel, q in blocks:
+        lo, hi = int(sel[0]), int(sel[-1]) + 1
+        if hi - lo == len(sel):  # a run of consecutive images (one quality: the batch in order)
+            jobs.append((arr[lo:hi], q, dest[lo:hi]))
         else:
-            blocks += [(part.to(images.device), q) for part in sel.tensor_split(parts)]
-
-    def run(block: tuple[torch.Tensor | slice, int]) -> torch.Tensor:
-        return _jpeg_block(images[block[0]], int(block[1]))
-
-    if len(blocks) == 1:
-        done = [run(blocks[0])]
-    else:
-        # the filter of _jpeg_torchvision for all threads; leaving this block also restores the
-        # global filters that the threads' own (not thread-safe) catch_warnings may interleave
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            done = list(_codec_pool(os.getpid(), threads).map(run, blocks))
-    if len(qualities) == 1:
-        out = done[0] if len(done) == 1 else torch.cat(done)
-    else:
-        out = torch.empty(images.shape, dtype=images.dtype)
-        for (sel, _), block in zip(blocks, done, strict=True):
-            out[sel.cpu()] = block
-    return out.to(images.device), None
+            scattered.append((sel, np.empty((len(sel), *arr.shape[1:]), np.float32)))
+            jobs.append((arr[sel.numpy()], q, scattered[-1][1]))
+    # the filter of _jpeg_torchvision for all threads; leaving this block also restores the
+    # global filters that the threads' own (not thread-safe) catch_warnings may interleave
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        list(_codec_pool(os.getpid(), threads).map(_jpeg_block_numpy, *zip(*jobs, strict=True)))
+    for sel, res in scattered:
+        out[sel] = torch.from_numpy(res)
+    return out, None
 
 
 # ----------------------------------------------------------------------------- elastic
