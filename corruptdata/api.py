@@ -65,7 +65,13 @@ def check_images(images: Any, where: str = "images") -> tuple[torch.Tensor, bool
             f"got dtype {images.dtype}{hint}"
         )
     if images.numel():
-        lo, hi = torch.aminmax(images)
+        if images.device.type == "cpu" and images.dtype in (torch.float32, torch.float64):
+            # numpy's single-threaded min/max: torch's parallel aminmax wakes an OpenMP team
+            # whose spinning threads then take a core from the jpeg codec threads (measured)
+            arr = images.detach().numpy()
+            lo, hi = arr.min(), arr.max()
+        else:
+            lo, hi = torch.aminmax(images)
         if not (lo >= 0 and hi <= 1):  # also catches NaN
             raise CorruptParamError(
                 f"{where}: expected values in [0, 1], got min {lo.item():.4g} and max "
