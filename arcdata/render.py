@@ -321,36 +321,25 @@ def draw_batch(batch: Mapping[str, Any], path: str | os.PathLike[str], max_items
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from .errors import ArcFormatError
     from .formats import load
 
-    try:
-        tasks = load(args.source)
-        if not tasks:
-            print(f"arcdata render: {args.source}: no tasks found", file=sys.stderr)
-            return 1
-        if args.task is not None:
-            chosen = [t for t in tasks if t.id == args.task]
-            if not chosen:
-                print(
-                    f"arcdata render: task {args.task!r} is not in {args.source} "
-                    f"({len(tasks)} tasks, e.g. {tasks[0].id})",
-                    file=sys.stderr,
-                )
-                return 2
-            task = chosen[0]
-        else:
-            task = tasks[0]
-        out = render_task(task, args.output)
-    except ArcFormatError as err:
-        print(f"arcdata render: {err}", file=sys.stderr)
-        return 2 if err.io else 1
-    except ArcError as err:
-        print(f"arcdata render: {err}", file=sys.stderr)
+    tasks = load(args.source)
+    if not tasks:
+        print(f"arcdata render: {args.source}: no tasks found", file=sys.stderr)
         return 1
-    except OSError as err:
-        print(f"arcdata render: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
-        return 2
+    if args.task is not None:
+        chosen = [t for t in tasks if t.id == args.task]
+        if not chosen:
+            print(
+                f"arcdata render: task {args.task!r} is not in {args.source} "
+                f"({len(tasks)} tasks, e.g. {tasks[0].id})",
+                file=sys.stderr,
+            )
+            return 2
+        task = chosen[0]
+    else:
+        task = tasks[0]
+    out = render_task(task, args.output)
     print(f"wrote {out} (task {task.id})")
     return 0
 

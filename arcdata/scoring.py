@@ -305,30 +305,19 @@ def _load_solutions(path: str) -> dict[str, list[Any]]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .errors import ArcFormatError
     from .formats import read_json
     from .validate import validate_submission
 
-    try:
-        sub = read_json(args.submission)
-        sols = _load_solutions(args.solutions)
-        challenges = {tid: {"test": list(v)} for tid, v in sols.items()}
-        problems = validate_submission(sub, challenges, file=args.submission)
-        if problems:
-            for line in problems:
-                print(line, file=sys.stderr)
-            print(f"arcdata score: {len(problems)} problem(s); not scored", file=sys.stderr)
-            return 1
-        result = score(sub, sols, attempts=args.attempts)
-    except ArcFormatError as err:
-        print(f"arcdata score: {err}", file=sys.stderr)
-        return 2 if err.io else 1
-    except ArcError as err:
-        print(f"arcdata score: {err}", file=sys.stderr)
+    sub = read_json(args.submission)
+    sols = _load_solutions(args.solutions)
+    challenges = {tid: {"test": list(v)} for tid, v in sols.items()}
+    problems = validate_submission(sub, challenges, file=args.submission)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print(f"arcdata score: {len(problems)} problem(s); not scored", file=sys.stderr)
         return 1
-    except OSError as err:
-        print(f"arcdata score: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
-        return 2
+    result = score(sub, sols, attempts=args.attempts)
     if args.json:
         out = result.to_json()
         if not args.per_task:

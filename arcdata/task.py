@@ -34,4 +34,7 @@ class Task:
     extra: dict = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
-        return {"train": [p.to_json() for p in self.train], "test": [p.to_json() for p in self.test]}
+        return {
+            "train": [p.to_json() for p in self.train],
+            "test": [p.to_json() for p in self.test],
+        }
