@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 from typing import Any
 
 import torch
@@ -18,6 +17,7 @@ from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 import pipespec
 from pipespec.registry import registry
+from pipespec.throughput import measure
 
 CASES: dict[str, dict[str, Any]] = {
     "arc pairs + dihedral + color_permute -> arc_pad": {
@@ -74,15 +74,7 @@ def hand_loader(spec: dict[str, Any]) -> DataLoader:
 
 
 def items_per_second(loader: Any, batches: int) -> float:
-    n = done = 0
-    start = time.perf_counter()
-    while done < batches:
-        for batch in loader:
-            n += len(batch["index"])
-            done += 1
-            if done >= batches:
-                break
-    return n / (time.perf_counter() - start)
+    return measure(loader, batches).items_per_second
 
 
 def main() -> None:

@@ -8,11 +8,11 @@ use data/cifar when it holds CIFAR-10 and otherwise a tiny fixture written in th
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pipespec
 from pipespec.preview import draw_batch
+from pipespec.throughput import measure
 
 
 def _prepare(spec: pipespec.Spec) -> str:
@@ -30,19 +30,10 @@ def run(spec_path: Path, out_dir: Path, batches: int) -> str:
     spec = pipespec.load(spec_path)
     note = _prepare(spec)
     loader = pipespec.build_loader(spec)
-    it = iter(loader)
-    first = next(it)
+    first = next(iter(loader))
     png = out_dir / f"{spec_path.stem}.png"
     draw_batch(first, png)
-    items = done = 0
-    start = time.perf_counter()
-    while done < batches:
-        for batch in loader:
-            items += len(batch["index"])
-            done += 1
-            if done >= batches:
-                break
-    rate = items / (time.perf_counter() - start)
+    rate = measure(loader, batches).items_per_second
     suffix = f"  [{note}]" if note else ""
     return f"{spec_path.name:24s} {rate:>10,.0f} items/s  preview {png}{suffix}"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,32 +112,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .build import build_loader
+    from .throughput import measure
 
     loader = build_loader(args.spec)
-    items = batches = 0
-    start = time.perf_counter()
     with tqdm(total=args.batches, unit="batch", file=sys.stderr, disable=args.quiet) as bar:
-        while batches < args.batches:
-            for batch in loader:
-                items += _batch_len(batch)
-                batches += 1
-                bar.update()
-                if batches >= args.batches:
-                    break
-    elapsed = time.perf_counter() - start
+        t = measure(loader, args.batches, on_batch=bar.update)
     print(
-        f"{args.spec}: {items / elapsed:,.0f} items/s, {batches / elapsed:,.1f} batches/s "
-        f"({items} items in {batches} batches, {elapsed:.2f} s)"
+        f"{args.spec}: {t.items_per_second:,.0f} items/s, {t.batches_per_second:,.1f} batches/s "
+        f"({t.items} items in {t.batches} batches, {t.seconds:.2f} s)"
     )
     return 0
-
-
-def _batch_len(batch: Any) -> int:
-    if isinstance(batch, dict):
-        for value in batch.values():
-            if hasattr(value, "__len__"):
-                return len(value)
-    return len(batch)
 
 
 def _parser() -> argparse.ArgumentParser:

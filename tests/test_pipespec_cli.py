@@ -108,3 +108,12 @@ def test_preview_of_undrawable_batch_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(pipespec.PipespecError, match="no renderer can draw this batch"):
         draw_batch({"trail": ["a"]}, tmp_path / "x.png")
+
+
+def test_throughput_counts_items_across_passes() -> None:
+    from pipespec.throughput import measure
+
+    loader = pipespec.build_loader({"source": {"sine": {"n": 10}}, "loader": {"batch_size": 4}})
+    t = measure(loader, 5)  # one pass is batches of 4, 4, 2; the 4th and 5th start a new pass
+    assert (t.batches, t.items) == (5, 18)
+    assert loader.epoch == 1 and t.items_per_second > 0
