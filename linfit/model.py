@@ -238,9 +238,14 @@ def fit(
     step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, _CHUNK // (n * p))
     sols = []
     resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
+    buf = xt.new_empty(step, p, n) if 0 < step < nb and isinstance(b, Polynomial) else None
     for s in range(0, max(nb, 1), max(step, 1)):
         sl = slice(s, s + step)
-        X = full[sl] if full is not None else b.chunk(torch.Size(batch), sl)(xf[sl])
+        if full is not None:
+            X = full[sl]
+        else:
+            out = None if buf is None else buf[: len(range(*sl.indices(nb)))]
+            X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
         if not bool(torch.isfinite(X.sum())) and not bool(torch.isfinite(X).all()):
             raise InputError(
                 f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
@@ -255,6 +260,7 @@ def fit(
             unpenalised=b.constant_index if intercept else None,
             solver=solver,
             rcond=rcond,
+            hankel=b.hankel,
         )
         sols.append(sol)
         torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -95,6 +96,52 @@ def test_batched_equals_loop_of_single_fits(ds, solver):
             single = linfit.fit(ds.x[i], ds.y[i], "poly", ds.degree, solver=solver)
             assert rel(batched.coef[i], single.coef) < 1e-12
             assert int(batched.rank[i]) == int(single.rank)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    datasets(max_degree=6, batch=(5,)),
+    st.sampled_from(["qr", "svd", "cholesky"]),
+    st.sampled_from(["poly", "monomial", "chebyshev"]),
+    st.integers(1, 4),
+    st.booleans(),
+)
+def test_chunked_fit_equals_one_piece(ds, solver, basis, per_chunk, weighted):
+    """fit solves cache-sized chunks of the batch on CPU (reusing one design buffer, joining the
+    chunks' solutions lazily); the chunking must not show in any result, cond included."""
+    w = torch.rand(
+        ds.x.shape, generator=torch.Generator().manual_seed(ds.seed), dtype=torch.float64
+    )
+    kw = {"solver": solver, "weights": w + 0.1 if weighted else None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SolverFallbackWarning)
+        whole = linfit.fit(ds.x, ds.y, basis, ds.degree, **kw)
+        with mock.patch.object(
+            linfit.model, "_CHUNK", per_chunk * ds.x.shape[-1] * (ds.degree + 1)
+        ):
+            parts = linfit.fit(ds.x, ds.y, basis, ds.degree, **kw)
+    assert rel(parts.coef, whole.coef) < 1e-12
+    assert rel(parts.residuals, whole.residuals) < 1e-12
+    assert torch.equal(parts.rank, whole.rank) and torch.equal(parts.fallback, whole.fallback)
+    assert torch.allclose(parts.cond, whole.cond, rtol=1e-9)
+
+
+@settings(max_examples=30)
+@given(datasets(max_degree=12, batch=(3,)), st.sampled_from(["poly", "monomial"]), st.booleans())
+def test_hankel_gram_of_power_designs_equals_xtx(ds, basis, weighted):
+    """Column j of a (row-weighted) power design is s * t**j, so X^T X is Hankel and two
+    matrix-vector products give all of it (linfit.solvers.gram); same rounding as X^T X."""
+    b = linfit.Polynomial(basis, ds.degree).bind(ds.x)
+    assert b.hankel and not linfit.Polynomial("legendre", ds.degree).hankel
+    X = b(ds.x)
+    if weighted:
+        g = torch.Generator().manual_seed(ds.seed)
+        X = X * torch.rand(*ds.x.shape, 1, generator=g, dtype=torch.float64).sqrt()
+    got, want = linfit.solvers.gram(X, hankel=True), X.mT @ X
+    bound = (
+        4 * ds.x.shape[-1] * EPS * (X.abs().mT @ X.abs())
+    )  # |fl(X^T X) - X^T X| <= n eps |X|^T|X|
+    assert bool(((got - want).abs() <= bound).all())
 
 
 @settings(max_examples=25)
