@@ -209,8 +209,11 @@ def _cholesky_core(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Cholesky + refinement. Returns coef (B, p, t), ok (B,), Gram (B, p, p).
 
-    Every product is one stacked matmul (:func:`bmm`) and every solve a ``cholesky_solve`` with
-    the one factor: no explicit inverse. Refinement stops once the largest correction is below
+    Every product is one stacked matmul (:func:`bmm`). Every solve applies ``L^-1`` (one batched
+    triangular inverse) as two matrix-vector products: ~2x cheaper than ``cholesky_solve`` for
+    16 x 16 factors (per-matrix LAPACK calls), and its rounding (~``cond(G) eps``, like the
+    factor's own) only perturbs the preconditioner, which the refinement corrects.
+    Refinement stops once the largest correction is below
     ``0.1 sqrt(eps)`` of the coefficients (~1e-9 in float64); a dataset whose corrections do not
     at least halve before that, or whose Cholesky fails or looks ill-conditioned, is not ``ok``.
     """
@@ -236,10 +239,13 @@ def _cholesky_core(
         keep = ok[:, None, None, None] if per_target else ok[:, None, None]
         chol = torch.where(keep, chol, eye)  # keep failed items harmless; QR re-solves them
 
+    linv = torch.linalg.solve_triangular(chol, eye.expand_as(chol), upper=False)
+    linvt = linv.mT  # G^-1 = L^-T L^-1
+
     def csolve(r: Tensor) -> Tensor:  # (B, p, t) -> (B, p, t)
         if per_target:
-            return torch.cholesky_solve(r.mT.unsqueeze(-1), chol).squeeze(-1).mT
-        return torch.cholesky_solve(r, chol)
+            return bmm(linvt, bmm(linv, r.mT.unsqueeze(-1))).squeeze(-1).mT
+        return bmm(linvt, bmm(linv, r))
 
     lam_row = None if lam is None else lam.unsqueeze(-2)  # (B, 1, t)
     coef = csolve(rhs)
