@@ -37,7 +37,9 @@ from .solvers import NORMAL_WARNING, SOLVERS, Solution, SolverName, bmm, solve
 
 __all__ = ["LinearFit", "LinearModel", "design", "fit"]
 
-_CHUNK = 800_000  # design elements per chunk on CPU (~6 MB in float64: stays in cache)
+# Design elements per chunk on CPU (~6 MB in float64: stays in cache). QR and SVD hold two more
+# copies of it ([X Y] and its factorisation): half the chunk (measured ~15% faster at p = 16).
+_CHUNK = 800_000
 
 
 def _resolve_basis(
@@ -235,7 +237,8 @@ def fit(
     W = None if w is None else w.reshape(nb, n)
     L = lam.reshape(nb, t)
     # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
-    step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, _CHUNK // (n * p))
+    elems = _CHUNK if solver in ("cholesky", "normal") else _CHUNK // 2
+    step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, elems // (n * p))
     sols = []
     resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
     buf = xt.new_empty(step, p, n) if 0 < step < nb and isinstance(b, Polynomial) else None
