@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -51,11 +52,13 @@ def test_closed_form_loo_equals_brute_force(ds, intercept, weighted):
 
 
 @settings(max_examples=12)
-@given(datasets(max_degree=6, batch=(3,), min_n=20))
-def test_loo_matches_sklearn_ridgecv(ds):
+@given(datasets(max_degree=6, batch=(3,), min_n=20), st.sampled_from([1, 2, 3]))
+def test_loo_matches_sklearn_ridgecv(ds, per_chunk):
+    """Also with the LOO sums split into chunks of 1, 2 or all 3 datasets."""
     degree = max(1, ds.degree)
     lams = torch.logspace(-6, 3, 30, dtype=torch.float64)
-    res = selection.ridge_loo(ds.x, ds.y, lams, "chebyshev", degree)
+    with mock.patch.object(selection, "_LOO_CHUNK", per_chunk * ds.x.shape[-1] * 30):
+        res = selection.ridge_loo(ds.x, ds.y, lams, "chebyshev", degree)
     assert res.loo.shape == (30, 3) and res.best_lambda.shape == (3,)
     for i in range(3):
         X = res.basis(ds.x[i])[..., 1:].numpy() if res.basis.domain[0].dim() == 0 else None
