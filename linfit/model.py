@@ -235,7 +235,7 @@ def fit(
     ymat = yt if multi else yt.unsqueeze(-1)
     Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
     W = None if w is None else w.reshape(nb, n)
-    L = lam.reshape(nb, t)
+    L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
     # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
     elems = _CHUNK if solver in ("cholesky", "normal") else _CHUNK // 2
     step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, elems // (n * p))
@@ -258,7 +258,7 @@ def fit(
         sol = solve(
             X,
             Y[sl],
-            ridge=L[sl],
+            ridge=None if L is None else L[sl],
             weights=None if W is None else W[sl],
             unpenalised=b.constant_index if intercept else None,
             solver=solver,

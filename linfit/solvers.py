@@ -232,7 +232,7 @@ def _cholesky_core(
     chol, info = torch.linalg.cholesky_ex(g)
     d = chol.diagonal(dim1=-2, dim2=-1)
     est = d.amax(-1) / d.amin(-1)  # ~ sqrt(cond(G)) = cond(X) for the ridge-free Gram
-    ok = (info == 0) & torch.isfinite(est) & (est < max_cond)
+    ok = (info == 0) & (est < max_cond)  # NaN/inf estimates compare False
     if per_target:
         ok = ok.all(-1)  # (B,)
     if not bool(ok.all()):
@@ -265,7 +265,7 @@ def _cholesky_core(
         prev, rel = rel, (delta.abs().amax(-2) / scale).amax(-1)
         done = done | (rel <= stop)
         ok = ok & (done | (rel < 0.5 * prev))  # stalled or diverging before converging: unsafe
-        if bool(done[ok].all()):
+        if bool((done | ~ok).all()):
             break
     rel = torch.where(done, torch.zeros_like(rel), rel)
     ok = ok & (rel <= refine_tol)
