@@ -247,7 +247,7 @@ def fit(
         if full is not None:
             X = full[sl]
         else:
-            out = None if buf is None else buf[: len(range(*sl.indices(nb)))]
+            out = None if buf is None else buf[: min(step, nb - s)]
             X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
         if not bool(torch.isfinite(X.sum())) and not bool(torch.isfinite(X).all()):
             raise InputError(
