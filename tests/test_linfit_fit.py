@@ -126,6 +126,28 @@ def test_chunked_fit_equals_one_piece(ds, solver, basis, per_chunk, weighted):
     assert torch.allclose(parts.cond, whole.cond, rtol=1e-9)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    datasets(max_degree=9, batch=(3,), targets=2),
+    st.sampled_from(["poly", "monomial", "legendre"]),
+    st.booleans(),
+    st.sampled_from(["none", "scalar", "per-target"]),
+)
+def test_cholesky_fast_path_returns_the_qr_answer(ds, basis, weighted, ridge):
+    """The fast path (Hankel Gram for power bases, L^-1 preconditioner, refinement, QR fallback)
+    against the default QR on the same problems: weights, ridge per dataset or per target."""
+    g = torch.Generator().manual_seed(ds.seed)
+    w = torch.rand(ds.x.shape, generator=g, dtype=torch.float64) + 0.1 if weighted else None
+    lam = {"none": 0.0, "scalar": 0.3, "per-target": torch.tensor([1e-3, 5.0])}[ridge]
+    kw = {"weights": w, "ridge": lam}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SolverFallbackWarning)
+        fast = linfit.fit(ds.x, ds.y, basis, ds.degree, solver="cholesky", **kw)
+    ref = linfit.fit(ds.x, ds.y, basis, ds.degree, solver="qr", **kw)
+    assert fast.solver == "cholesky"
+    assert rel(ds.y - fast.residuals, ds.y - ref.residuals) < 1e-9  # fitted values
+
+
 @settings(max_examples=30)
 @given(datasets(max_degree=12, batch=(3,)), st.sampled_from(["poly", "monomial"]), st.booleans())
 def test_hankel_gram_of_power_designs_equals_xtx(ds, basis, weighted):
