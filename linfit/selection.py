@@ -27,7 +27,13 @@ from ._inputs import as_float, check_finite, check_weights, check_xy
 from .bases import Basis
 from .errors import InputError
 from .model import _resolve_basis, fit
-from .solvers import _certainly_full_rank, bmm, default_rcond
+from .solvers import (
+    _certainly_full_rank,
+    bmm,
+    default_rcond,
+    insert_intercept,
+    spectral_filter,
+)
 
 __all__ = [
     "LooResult",
@@ -198,32 +204,21 @@ class _Spectrum:
 
     def coefs(self, lams: Tensor) -> Tensor:
         """Coefficients for each lambda: (L, B, p, t) (intercept re-inserted)."""
-        f = self.filt(lams)  # (L, B, k, 1)
-        theta = self.vh.mT @ (f * self.z)
-        if self.const is None:
-            return theta
-        icpt = self.ybar - self.xbar @ theta
-        c = self.const
-        return torch.cat([theta[..., :c, :], icpt, theta[..., c:, :]], dim=-2)
+        return self._coef(self.filt(lams))  # filter (L, B, k, 1)
 
     def coef_at(self, lam: Tensor) -> Tensor:
         """Coefficients for one lambda per dataset and target, ``lam (B, t)``: (B, p, t)."""
-        s = self.s.unsqueeze(-1)  # (B, k, 1)
-        lam_ = lam.unsqueeze(-2)  # (B, 1, t)
-        keep = (s > self.rcond * s[..., :1, :]) | (lam_ > 0)
-        f = torch.where(keep, s / torch.where(keep, s * s + lam_, torch.ones_like(s * lam_)), 0.0)
+        return self._coef(spectral_filter(self.s.unsqueeze(-1), lam.unsqueeze(-2), self.rcond))
+
+    def _coef(self, f: Tensor) -> Tensor:
         theta = self.vh.mT @ (f * self.z)
         if self.const is None:
             return theta
-        icpt = self.ybar - self.xbar @ theta
-        c = self.const
-        return torch.cat([theta[..., :c, :], icpt, theta[..., c:, :]], dim=-2)
+        return insert_intercept(theta, self.xbar, self.ybar, self.const)
 
     def filt(self, lams: Tensor) -> Tensor:
-        s = self.s.unsqueeze(-1)  # (B, k, 1)
-        lam = lams.reshape(-1, 1, 1, 1)
-        keep = (s > self.rcond * s[..., :1, :]) | (lam > 0)
-        return torch.where(keep, s / torch.where(keep, s * s + lam, torch.ones_like(s * lam)), 0.0)
+        """``s / (s^2 + lambda)``: (L, B, k, 1)."""
+        return spectral_filter(self.s.unsqueeze(-1), lams.reshape(-1, 1, 1, 1), self.rcond)
 
     def shrink(self, lams: Tensor) -> Tensor:
         """``s^2 / (s^2 + lambda)``: (L, B, k, 1)."""

@@ -34,7 +34,17 @@ from torch import Tensor
 
 from .errors import SolverError
 
-__all__ = ["SOLVERS", "Solution", "bmm", "default_rcond", "gram", "solve", "spectral_solve"]
+__all__ = [
+    "SOLVERS",
+    "Solution",
+    "bmm",
+    "default_rcond",
+    "gram",
+    "insert_intercept",
+    "solve",
+    "spectral_filter",
+    "spectral_solve",
+]
 
 SOLVERS = ("qr", "svd", "cholesky", "normal")
 NORMAL_WARNING = (
@@ -134,21 +144,32 @@ def default_rcond(dtype: torch.dtype, n: int, p: int) -> float:
     return torch.finfo(dtype).eps * max(n, p, 1)
 
 
+def spectral_filter(s: Tensor, lam: Tensor | None, rcond: float) -> Tensor:
+    """``f = s / (s^2 + lam)`` for singular values ``s (..., k, 1)`` and ``lam`` broadcasting with
+    them (None: 0); singular values <= ``rcond * s_max`` get ``f = 0`` where ``lam == 0``
+    (minimum norm). The one spectral filter of every SVD-based ridge / least-squares solve."""
+    cut = s > rcond * s[..., :1, :]
+    if lam is None:
+        return torch.where(cut, 1 / torch.where(cut, s, torch.ones_like(s)), torch.zeros_like(s))
+    keep = cut | (lam > 0)
+    denom = torch.where(keep, s * s + lam, torch.ones_like(s * lam))
+    return torch.where(keep, s / denom, torch.zeros_like(denom))
+
+
 def spectral_solve(z: Tensor, s: Tensor, vh: Tensor, lam: Tensor | None, rcond: float) -> Tensor:
-    """``theta = V diag(f) z`` with ``f = s / (s^2 + lam)``; singular values <= rcond * s_max dropped
-    where ``lam == 0`` (minimum norm). ``z = U^T y`` (B, k, t), ``s`` (B, k), ``vh`` (B, k, p)."""
-    s_ = s.unsqueeze(-1)
+    """``theta = V diag(f) z`` (:func:`spectral_filter`, ``lam (B, t)`` or None);
+    ``z = U^T y`` (B, k, t), ``s`` (B, k), ``vh`` (B, k, p)."""
     if s.shape[-1] == 0:
         return vh.mT @ z
-    cut = s_ > rcond * s_[..., :1, :]
-    if lam is None:
-        f = torch.where(cut, 1 / torch.where(cut, s_, torch.ones_like(s_)), torch.zeros_like(s_))
-    else:
-        lam_ = lam.unsqueeze(-2)  # (B, 1, t)
-        keep = cut | (lam_ > 0)
-        denom = torch.where(keep, s_ * s_ + lam_, torch.ones_like(s_ * lam_))
-        f = torch.where(keep, s_ / denom, torch.zeros_like(denom))
+    f = spectral_filter(s.unsqueeze(-1), None if lam is None else lam.unsqueeze(-2), rcond)
     return vh.mT @ (f * z)
+
+
+def insert_intercept(theta: Tensor, xbar: Tensor, ybar: Tensor, index: int) -> Tensor:
+    """Coefficients of a centred fit ``theta (..., q, t)`` with the unpenalised intercept
+    ``ybar - xbar @ theta`` re-inserted as row ``index``: (..., q + 1, t)."""
+    icpt = ybar - xbar @ theta
+    return torch.cat([theta[..., :index, :], icpt, theta[..., index:, :]], dim=-2)
 
 
 def _rank(s: Tensor, rcond: float) -> Tensor:
@@ -368,7 +389,6 @@ def solve(
         xc, yc = xc * sw, yc * sw
     sol = solve_design(xc, yc, ridge, solver=solver, rcond=rcond)
     theta = sol.coef
-    icpt = ybar - xbar @ theta  # (B, 1, t)
-    sol.coef = torch.cat([theta[..., :unpenalised, :], icpt, theta[..., unpenalised:, :]], dim=-2)
+    sol.coef = insert_intercept(theta, xbar, ybar, unpenalised)
     sol.rank = sol.rank + 1
     return sol
