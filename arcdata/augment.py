@@ -36,6 +36,7 @@ import torch
 from pipespec import Range
 
 from .errors import ArcError
+from .task import as_numpy
 
 __all__ = [
     "DIHEDRAL_INVERSE",
@@ -407,9 +408,7 @@ def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
 
 
 def _as_numpy_grid(grid: Any) -> np.ndarray:
-    if isinstance(grid, torch.Tensor):
-        grid = grid.detach().cpu().numpy()
-    g = np.asarray(grid)
+    g = as_numpy(grid)
     if g.ndim != 2:
         raise ArcError(f"invert expects a 2-D grid, got shape {g.shape}")
     if g.dtype != np.uint8:

@@ -37,6 +37,7 @@ import torch
 from pipespec import Range
 
 from .errors import ArcError
+from .task import as_numpy
 
 __all__ = [
     "ArcPad",
@@ -305,10 +306,6 @@ def _crop(canvas: np.ndarray, shape: np.ndarray, offset: int) -> np.ndarray | No
     return np.ascontiguousarray(g, dtype=np.uint8)
 
 
-def _np(t: Any) -> np.ndarray:
-    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
-
-
 def uncollate(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The samples an ``arc_pad`` or ``arc_tasks`` batch was made from, grids cropped exactly.
 
@@ -317,7 +314,7 @@ def uncollate(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
     offset = int(batch.get("layout", {}).get("offset", 0))
     if "train_input" in batch:
         out = []
-        arrays = {k: _np(v) for k, v in batch.items() if isinstance(v, torch.Tensor)}
+        arrays = {k: as_numpy(v) for k, v in batch.items() if isinstance(v, torch.Tensor)}
         for i in range(len(batch["task_id"])):
             sample: dict[str, Any] = {}
             for k in ("train", "test"):
@@ -341,8 +338,8 @@ def uncollate(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
             "uncollate expects a batch from arc_pad or arc_tasks (keys input/input_shape or "
             f"train_input/...); got keys {sorted(batch)}"
         )
-    inp, outp = _np(batch["input"]), _np(batch["output"])
-    ish, osh = _np(batch["input_shape"]), _np(batch["output_shape"])
+    inp, outp = as_numpy(batch["input"]), as_numpy(batch["output"])
+    ish, osh = as_numpy(batch["input_shape"]), as_numpy(batch["output_shape"])
     samples = []
     for i in range(len(inp)):
         sample = {"input": _crop(inp[i], ish[i], offset), "output": _crop(outp[i], osh[i], offset)}

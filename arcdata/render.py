@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArcError
-from .task import Task
+from .task import Task, as_numpy
 
 __all__ = [
     "PALETTE",
@@ -69,10 +69,6 @@ def _mpl() -> Any:
     return SimpleNamespace(Figure=Figure, Rectangle=Rectangle, cmap=cmap)
 
 
-def _np(x: Any) -> np.ndarray:
-    return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
-
-
 def matches_batch(batch: Any) -> bool:
     """The ``pipespec preview`` match: arc_pad batches (integer (B, S, S) input + mask), task ones."""
     from .collate import is_arc_batch
@@ -82,11 +78,11 @@ def matches_batch(batch: Any) -> bool:
 
 def _draw_grid(ax: Any, grid: Any, mask: Any = None, title: str | None = None) -> None:
     """One grid; cells where ``mask`` is False are drawn as hatched padding."""
-    g = _np(grid).astype(np.int64)
+    g = as_numpy(grid).astype(np.int64)
     if g.ndim != 2:
         raise ArcError(f"render: expected a 2-D grid, got shape {g.shape}")
     h, w = g.shape
-    shown = np.ma.masked_array(np.clip(g, 0, 10), mask=None if mask is None else ~_np(mask))
+    shown = np.ma.masked_array(np.clip(g, 0, 10), mask=None if mask is None else ~as_numpy(mask))
     ax.add_patch(
         _mpl().Rectangle(
             (-0.5, -0.5),
@@ -174,16 +170,16 @@ def render_task(
 
 
 def _shape(g: Any) -> str:
-    h, w = _np(g).shape
+    h, w = as_numpy(g).shape
     return f"{h}x{w}"
 
 
 def _draw_prediction_cell(ax: Any, prediction: Any, target: Any) -> None:
-    p = _np(prediction)
+    p = as_numpy(prediction)
     if target is None:
         _draw_grid(ax, p, title=f"prediction {_shape(p)}")
         return
-    t = _np(target)
+    t = as_numpy(target)
     if p.shape != t.shape:
         _draw_grid(ax, p, title=f"prediction {_shape(p)}: WRONG SHAPE (target {_shape(t)})")
         ax.patch.set_edgecolor("red")
@@ -254,8 +250,8 @@ def render_batch(
             "render_batch expects an arc_pad or arc_tasks batch (keys input/input_mask or "
             f"train_input/...); got keys {sorted(batch)}"
         )
-    inp, out = _np(batch["input"]), _np(batch["output"])
-    imask, omask = _np(batch["input_mask"]), _np(batch["output_mask"])
+    inp, out = as_numpy(batch["input"]), as_numpy(batch["output"])
+    imask, omask = as_numpy(batch["input_mask"]), as_numpy(batch["output_mask"])
     n = min(len(inp), max_items)
     per_row = min(n, 4)  # samples side by side, input | output each
     rows = -(-n // per_row)
@@ -290,7 +286,7 @@ def _aug_text(aug: Mapping[str, Any]) -> str:
 def _render_task_batch(batch: Mapping[str, Any], path: Any, max_items: int, layout: Any) -> Any:
     b = len(batch["task_id"])
     n = min(b, max_items)
-    pm = {k: _np(batch[f"{k}_pair_mask"]) for k in ("train", "test")}
+    pm = {k: as_numpy(batch[f"{k}_pair_mask"]) for k in ("train", "test")}
     widths = [int(pm["train"][i].sum() + pm["test"][i].sum()) for i in range(n)]
     cols = max(widths)
     fig, axes = _subplots(2 * n, cols, figsize=(1.8 * cols, 3.6 * n), squeeze=False)
@@ -300,8 +296,8 @@ def _render_task_batch(batch: Mapping[str, Any], path: Any, max_items: int, layo
             for j in range(int(pm[k][i].sum())):
                 for r, side in enumerate(("input", "output")):
                     ax = axes[2 * i + r, c]
-                    grid = _decode(_np(batch[f"{k}_{side}"][i, j]), layout)
-                    mask = _np(batch[f"{k}_{side}_mask"][i, j])
+                    grid = _decode(as_numpy(batch[f"{k}_{side}"][i, j]), layout)
+                    mask = as_numpy(batch[f"{k}_{side}_mask"][i, j])
                     head = f"{batch['task_id'][i]} " if c == 0 and r == 0 else ""
                     _draw_grid(ax, grid, mask, title=f"{head}{k}[{j}] {side}")
                 c += 1

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .errors import ArcError
-from .task import Task
+from .task import Task, as_numpy
 
 __all__ = ["Score", "Vote", "add_cli", "score", "vote", "write_submission"]
 
@@ -60,10 +60,8 @@ def _as_grid(g: Any) -> np.ndarray | None:
     """A 2-D integer array, or None when ``g`` is not a rectangular 2-D grid of integers."""
     if g is None:
         return None
-    if hasattr(g, "detach"):  # a torch tensor (torch is not imported here: the CLI stays light)
-        g = g.detach().cpu().numpy()
     try:
-        a = np.asarray(g)
+        a = as_numpy(g)
     except ValueError:  # ragged nested lists
         return None
     if a.ndim != 2 or a.dtype.kind not in "iu":
@@ -207,9 +205,7 @@ def vote(
             grid, aug, s = item
         else:
             raise ArcError(f"vote: item {n} should be (grid, aug) or (grid, aug, score)")
-        if hasattr(grid, "detach"):
-            grid = grid.detach().cpu().numpy()
-        g = invert(grid, aug or {})
+        g = invert(as_numpy(grid), aug or {})
         key = (g.shape, g.tobytes())
         entry = table.setdefault(key, [g, 0, 0.0, 0, n])
         entry[1] += 1

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 __all__ = ["Pair", "Task"]
+
+
+def as_numpy(grid: Any) -> np.ndarray:
+    """A numpy array from a torch tensor (any device) or an array-like; torch is not imported, so
+    the modules the CLI loads stay light."""
+    if hasattr(grid, "detach"):
+        return grid.detach().cpu().numpy()
+    return np.asarray(grid)
 
 
 @dataclass(frozen=True)
