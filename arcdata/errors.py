@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["ArcError", "ArcFormatError", "ArcValidationError"]
 
 
-class ArcError(Exception):
+class ArcError(ValueError):
     """Base class of every error arcdata raises on purpose."""
 
 

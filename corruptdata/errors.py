@@ -5,11 +5,11 @@ from __future__ import annotations
 __all__ = ["CifarError", "CorruptError", "CorruptParamError"]
 
 
-class CorruptError(Exception):
+class CorruptError(ValueError):
     """Base class of every error corruptdata raises on purpose."""
 
 
-class CorruptParamError(CorruptError, ValueError):
+class CorruptParamError(CorruptError):
     """A corruption was asked for with a bad input: shape, dtype, range, severity, name, option."""
 
 

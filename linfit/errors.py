@@ -14,19 +14,19 @@ __all__ = [
 ]
 
 
-class LinfitError(Exception):
+class LinfitError(ValueError):
     """Base class of every error linfit raises on purpose."""
 
 
-class InputError(LinfitError, ValueError):
+class InputError(LinfitError):
     """Data or an argument is malformed: shapes, NaN/inf, empty, negative ridge, wrong dtype."""
 
 
-class BasisError(LinfitError, ValueError):
+class BasisError(LinfitError):
     """A basis name, degree, domain or user feature function is invalid."""
 
 
-class SolverError(LinfitError, ValueError):
+class SolverError(LinfitError):
     """An unknown solver, or one that cannot handle the problem it was given."""
 
 

@@ -3,18 +3,34 @@
 ``load`` a YAML/JSON spec (or a dict) into a validated :class:`Spec`, then ``build_dataset`` or
 ``build_loader``. Components (sources, steps, collates) come from plug-ins registered through the
 ``pipespec.plugins`` entry-point group.
+
+The names below are imported on first use (PEP 562): domain packages import the leaf modules
+(:mod:`pipespec.params`, :mod:`pipespec.step`, :mod:`pipespec.fsutil`, :mod:`pipespec.cli_run`)
+without loading the DSL's machinery (jsonschema, yaml).
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .build import PipelineDataset, PipelineLoader, build_dataset, build_loader
-from .errors import PipespecError, RegistryError, SpecError
-from .params import Range
-from .registry import registry
-from .seeding import sample_generator
-from .spec import Spec, load
+_EXPORTS = {
+    "PipelineDataset": "build",
+    "PipelineLoader": "build",
+    "build_dataset": "build",
+    "build_loader": "build",
+    "PipespecError": "errors",
+    "RegistryError": "errors",
+    "SpecError": "errors",
+    "Range": "params",
+    "Step": "step",
+    "registry": "registry",
+    "sample_generator": "seeding",
+    "Spec": "spec",
+    "load": "spec",
+}
 
 __all__ = [
     "PipelineDataset",
@@ -24,6 +40,7 @@ __all__ = [
     "RegistryError",
     "Spec",
     "SpecError",
+    "Step",
     "__version__",
     "build_dataset",
     "build_loader",
@@ -31,3 +48,25 @@ __all__ = [
     "registry",
     "sample_generator",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from .build import PipelineDataset, PipelineLoader, build_dataset, build_loader
+    from .errors import PipespecError, RegistryError, SpecError
+    from .params import Range
+    from .registry import registry
+    from .seeding import sample_generator
+    from .spec import Spec, load
+    from .step import Step
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipespec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["PipespecError", "RegistryError", "SpecError"]
 
 
-class PipespecError(Exception):
+class PipespecError(ValueError):
     """Base class of every error pipespec raises on purpose."""
 
 

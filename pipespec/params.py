@@ -6,29 +6,63 @@ A component declares its params as an ordinary typed signature::
                  mode: Literal["a", "b"] = "a", size: tuple[int, int] | None = None): ...
 
 and :func:`signature_schema` turns it into the JSON Schema that validates a spec's params, with
-defaults recorded so a resolved spec can be written back in full.
+defaults recorded so a resolved spec can be written back in full. :func:`check_range` validates a
+value against a :class:`Range` in Python with the one message style every package uses
+("sigma should be >= 0. Got -1."). A leaf module: the standard library only, so that domain
+packages can annotate their parameters without importing the DSL's machinery.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
+import numbers
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
-__all__ = ["Range", "signature_defaults", "signature_schema"]
+__all__ = ["Range", "check_range", "signature_defaults", "signature_schema"]
 
 
 @dataclass(frozen=True)
 class Range:
-    """Numeric bounds for a parameter, used inside ``Annotated[...]``."""
+    """Numeric bounds for a parameter, used inside ``Annotated[...]``.
+
+    NaN and infinities are refused unless ``allow_nonfinite`` (a spec's ``.inf``/``.nan``, too).
+    """
 
     ge: float | None = None
     le: float | None = None
     gt: float | None = None
     lt: float | None = None
+    allow_nonfinite: bool = False
+
+    def describe(self) -> str:
+        """The bounds in words: ``>= 0``, ``in [0, 1]``, ``in (0, 1]``..."""
+        lo = ("[", self.ge) if self.ge is not None else ("(", self.gt)
+        hi = ("]", self.le) if self.le is not None else (")", self.lt)
+        if lo[1] is not None and hi[1] is not None:
+            return f"in {lo[0]}{_num(lo[1])}, {_num(hi[1])}{hi[0]}"
+        if lo[1] is not None:
+            return f"{'>=' if lo[0] == '[' else '>'} {_num(lo[1])}"
+        if hi[1] is not None:
+            return f"{'<=' if hi[0] == ']' else '<'} {_num(hi[1])}"
+        return "a finite number" if not self.allow_nonfinite else "a number"
+
+    def contains(self, value: float) -> bool:
+        """True when ``value`` satisfies the bounds (and finiteness unless allowed)."""
+        if math.isnan(value):
+            return self.allow_nonfinite
+        if not self.allow_nonfinite and math.isinf(value):
+            return False
+        return not (
+            (self.ge is not None and value < self.ge)
+            or (self.gt is not None and value <= self.gt)
+            or (self.le is not None and value > self.le)
+            or (self.lt is not None and value >= self.lt)
+        )
 
     def schema(self) -> dict[str, float]:
         keys = {
@@ -38,6 +72,32 @@ class Range:
             "lt": "exclusiveMaximum",
         }
         return {keys[k]: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def check_range(
+    value: Any,
+    name: str,
+    rng: Range,
+    error: type[Exception] = ValueError,
+    *,
+    integer: bool = False,
+) -> Any:
+    """Return ``value`` if it is a number (an integer when ``integer``) within ``rng``.
+
+    Otherwise raise ``error("NAME should be BOUNDS. Got VALUE.")``, the one message style of
+    every package (``error`` is the caller's package error, a ValueError).
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an integer" if integer else "a number"
+        raise error(f"{name} should be {what} {rng.describe()}. Got {value!r}.")
+    if not rng.contains(float(value)):
+        raise error(f"{name} should be {rng.describe()}. Got {value!r}.")
+    return value
 
 
 def _apply_range(schema: dict[str, Any], rng: dict[str, float]) -> dict[str, Any]:
