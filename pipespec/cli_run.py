@@ -6,7 +6,9 @@ The contract every command shares:
   2 usage or I/O (argparse errors, a missing or unreadable file: :class:`OSError`, or a package
   error whose ``io`` attribute is true); 130 on Ctrl-C;
   143 on SIGTERM;
-- results on stdout, problems on stderr, one line each, ``PROG: message``;
+- results on stdout, problems on stderr, one line each: an invalid-input error as its message
+  says it (it names its file and place, ``file:line:col: path: what``, as linters print), every
+  other problem as ``PROG: message``;
 - never a bare traceback: an unexpected exception becomes one ``error: internal`` line (exit 1)
   unless ``PIPESPEC_TRACEBACK=1`` asks for the traceback.
 """
@@ -53,9 +55,9 @@ def _lines(message: str) -> list[str]:
     return [line for line in message.splitlines() if line.strip()] or ["(no message)"]
 
 
-def _report(prog: str, message: str) -> None:
+def _report(prog: str | None, message: str) -> None:
     for line in _lines(message):
-        print(f"{prog}: {line}", file=sys.stderr)
+        print(f"{prog}: {line}" if prog else line, file=sys.stderr)
 
 
 def _os_message(err: OSError) -> str:
@@ -94,7 +96,7 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
         _report(prog, _os_message(err))
         return EXIT_USAGE
     except ValueError as err:  # a package error with ``io=True`` is an I/O failure (exit 2)
-        _report(prog, str(err))
+        _report(None, str(err))
         return EXIT_USAGE if getattr(err, "io", False) else EXIT_INPUT
     except MemoryError:
         _report(prog, "out of memory: the input is too large for this machine")

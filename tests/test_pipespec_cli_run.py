@@ -26,8 +26,8 @@ def _raiser(exc: BaseException):
 @pytest.mark.parametrize(
     ("exc", "code", "text"),
     [
-        (SpecError("bad", file="s.yaml", path="seed"), 1, "prog: s.yaml: seed: bad"),
-        (ValueError("line one\nline two"), 1, "prog: line one\nprog: line two"),
+        (SpecError("bad", file="s.yaml", path="seed"), 1, "s.yaml: seed: bad\n"),
+        (ValueError("line one\nline two"), 1, "line one\nline two\n"),
         (FileNotFoundError(2, "No such file", "gone.yaml"), 2, "prog: gone.yaml: no such file or folder"),
         (PermissionError(13, "Permission denied", "/root/x"), 2, "prog: /root/x: Permission denied"),
         (KeyboardInterrupt(), 130, "prog: interrupted"),
