@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# Eager, and light (stdlib only): the object shares its submodule's name, and a lazy export would
+# be shadowed by the submodule once anything imports ``pipespec.registry``.
+from .registry import registry
+
 _EXPORTS = {
     "PipelineDataset": "build",
     "PipelineLoader": "build",
@@ -26,7 +30,6 @@ _EXPORTS = {
     "SpecError": "errors",
     "Range": "params",
     "Step": "step",
-    "registry": "registry",
     "sample_generator": "seeding",
     "Spec": "spec",
     "load": "spec",
@@ -53,7 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .build import PipelineDataset, PipelineLoader, build_dataset, build_loader
     from .errors import PipespecError, RegistryError, SpecError
     from .params import Range
-    from .registry import registry
     from .seeding import sample_generator
     from .spec import Spec, load
     from .step import Step

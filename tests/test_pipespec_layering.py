@@ -39,3 +39,13 @@ def test_lazy_exports_resolve() -> None:
 
     for name in pipespec.__all__:
         assert getattr(pipespec, name) is not None
+
+
+def test_registry_object_is_not_shadowed_by_its_submodule() -> None:
+    code = (
+        "import pipespec.registry, pipespec; "
+        "from pipespec.registry import Registry; "
+        "print(isinstance(pipespec.registry, Registry))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
