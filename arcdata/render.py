@@ -586,13 +586,10 @@ def figure(sections: Sequence[Section], *, heading: str = "", lines: bool | None
 
 
 def _write(data: bytes | str, path: Path) -> None:
+    from pipespec.fsutil import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        from pipespec.fsutil import atomic_write
-    except ImportError:  # before the shared writer existed
-        path.write_bytes(data.encode() if isinstance(data, str) else data)
-    else:
-        atomic_write(path, data)
+    atomic_write(path, data)
 
 
 def _finish(

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from .errors import PipespecError
+from .fsutil import atomic_write
 from .registry import registry
 
 __all__ = ["FORMATS", "draw_batch", "png_page", "preview", "save_figure"]
@@ -39,15 +40,6 @@ def png_page(png: bytes, title: str) -> str:
     )
 
 
-def _write(path: Path, data: bytes | str) -> None:
-    try:
-        from .fsutil import atomic_write
-    except ImportError:  # before the shared writer existed
-        path.write_bytes(data.encode() if isinstance(data, str) else data)
-    else:
-        atomic_write(path, data)
-
-
 def save_figure(fig: Any, path: str | Path, *, dpi: int = 100, title: str = "preview") -> Path:
     """Write a matplotlib Figure as ``path``'s extension says (.html: the PNG inline)."""
     path = Path(path)
@@ -60,7 +52,7 @@ def save_figure(fig: Any, path: str | Path, *, dpi: int = 100, title: str = "pre
     buf = io.BytesIO()
     fig.savefig(buf, dpi=dpi, format="png" if ext == ".html" else ext[1:])
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write(path, png_page(buf.getvalue(), title) if ext == ".html" else buf.getvalue())
+    atomic_write(path, png_page(buf.getvalue(), title) if ext == ".html" else buf.getvalue())
     return path
 
 
