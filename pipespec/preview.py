@@ -40,15 +40,19 @@ def png_page(png: bytes, title: str) -> str:
     )
 
 
-def save_figure(fig: Any, path: str | Path, *, dpi: int = 100, title: str = "preview") -> Path:
-    """Write a matplotlib Figure as ``path``'s extension says (.html: the PNG inline)."""
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in FORMATS:
+def _check_format(path: Path) -> None:
+    if path.suffix.lower() not in FORMATS:
         raise PipespecError(
             f"preview: cannot write {path.name!r}; the extension should be one of "
             f"{', '.join(FORMATS)}"
         )
+
+
+def save_figure(fig: Any, path: str | Path, *, dpi: int = 100, title: str = "preview") -> Path:
+    """Write a matplotlib Figure as ``path``'s extension says (.html: the PNG inline)."""
+    path = Path(path)
+    _check_format(path)
+    ext = path.suffix.lower()
     buf = io.BytesIO()
     fig.savefig(buf, dpi=dpi, format="png" if ext == ".html" else ext[1:])
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,11 +108,7 @@ def _accepted(draw: Any, options: dict[str, Any]) -> dict[str, Any]:
 def draw_batch(batch: Any, path: str | Path, max_items: int = 16, **options: Any) -> str:
     """Write ``batch`` to ``path`` (.png, .svg, .pdf or .html); returns the renderer's name."""
     path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise PipespecError(
-            f"preview: cannot write {path.name!r}; the extension should be one of "
-            f"{', '.join(FORMATS)}"
-        )
+    _check_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     registry.load_plugins()
     for renderer in registry.renderers:
@@ -123,6 +123,7 @@ def preview(spec: Any, path: str | Path, max_items: int = 16, **options: Any) ->
     """Build the spec's loader and draw its first batch (format from ``path``'s extension)."""
     from .build import build_loader
 
+    _check_format(Path(path))
     loader = build_loader(spec)
     batch = next(iter(loader))
     return draw_batch(batch, path, max_items, **options)
