@@ -17,10 +17,10 @@ from .collate import ArcPad, ArcTasksPad, is_arc_batch
 from .datasets import arc_source
 
 
-def _draw(batch: Any, path: str | os.PathLike[str], max_items: int = 8) -> None:
+def _draw(batch: Any, path: str | os.PathLike[str], max_items: int = 8, **options: Any) -> None:
     from .render import draw_batch
 
-    draw_batch(batch, path, max_items=max_items)
+    draw_batch(batch, path, max_items=max_items, **options)
 
 
 def register(registry: Registry) -> None:

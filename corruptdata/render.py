@@ -1,7 +1,10 @@
 """Preview images: one image through every corruption x severity, and clean | corrupted | mask grids.
 
-Both draw one canvas (the images tiled into a single array, enlarged without interpolation)
-with one ``imshow`` and text labels, which stays fast and legible for 19 x 6 = 114 cells.
+Both draw one canvas (the images tiled into a single array, each pixel repeated into a
+``scale`` x ``scale`` block: nearest-neighbour, so CIFAR's 32x32 pixels stay visible) pasted
+pixel for pixel into the figure, with text labels; fast and legible for 19 x 6 = 114 cells.
+Rows of a batch preview name the corruptions that were really applied to each sample (its
+``corruption`` and ``severity`` keys).
 
 - :func:`render_sheet`: rows = corruptions (the CIFAR-10-C 19, then black_patches and
   random_crop), columns = clean, severity 1..5.
@@ -29,7 +32,7 @@ __all__ = [
     "sheet_cells",
 ]
 
-_SCALE = 4  # 32 px -> 128 px on the canvas
+_SCALE = 4  # 32 px -> 128 px on the canvas (see _scale_for)
 _GAP = 6
 _MASK_RGB = np.array([1.0, 0.25, 0.1])  # masked (removed/replaced) pixels in the mask column
 
@@ -45,11 +48,18 @@ def _hwc(image: Any) -> np.ndarray:
     return x.clamp(0, 1).permute(1, 2, 0).numpy()
 
 
+def _scale_for(h: int, w: int) -> int:
+    """Pixels per image pixel: 4 for CIFAR's 32x32 (128 px), fewer for larger images, >= 1."""
+    return max(1, (_SCALE * 32) // max(h, w, 1))
+
+
 def _tile(cells: list[list[np.ndarray | None]]) -> np.ndarray:
-    """A white canvas holding ``cells[r][c]`` (float (H, W, 3) or None) enlarged ``_SCALE``x."""
+    """A white canvas holding ``cells[r][c]`` (float (H, W, 3) or None), each pixel repeated
+    into a block of :func:`_scale_for` pixels a side (nearest-neighbour)."""
     rows, cols = len(cells), max(len(r) for r in cells)
     h, w = next(c for r in cells for c in r if c is not None).shape[:2]
-    ch, cw = h * _SCALE, w * _SCALE
+    scale = _scale_for(h, w)
+    ch, cw = h * scale, w * scale
     canvas = np.ones((rows * (ch + _GAP) + _GAP, cols * (cw + _GAP) + _GAP, 3))
     for r, row in enumerate(cells):
         for c, cell in enumerate(row):
@@ -57,7 +67,7 @@ def _tile(cells: list[list[np.ndarray | None]]) -> np.ndarray:
             if cell is None:
                 canvas[y : y + ch, x : x + cw] = 0.85
                 continue
-            big = np.repeat(np.repeat(cell, _SCALE, axis=0), _SCALE, axis=1)
+            big = np.repeat(np.repeat(cell, scale, axis=0), scale, axis=1)
             canvas[y : y + big.shape[0], x : x + big.shape[1]] = big
     return canvas
 
@@ -70,41 +80,40 @@ def _figure(
     cell: tuple[int, int],
     notes: dict[tuple[int, int], str] | None = None,
 ) -> Figure:
+    """The canvas pasted pixel for pixel (``figimage``: no resampling, so each source pixel is
+    stays an exact block of the tiled canvas), labels as text around it."""
     dpi = 100
     longest = max((len(line) for label in row_labels for line in label.split("\n")), default=0)
-    left, top = max(40, int(7 * longest) + 24), 60
+    left, top, right, bottom = max(40, int(7 * longest) + 24), 60, 10, 10
     height, width = canvas.shape[:2]
-    fig = Figure(figsize=((width + left + 10) / dpi, (height + top + 10) / dpi), dpi=dpi)
-    ax = fig.add_axes(
-        (
-            left / (width + left + 10),
-            10 / (height + top + 10),
-            width / (width + left + 10),
-            height / (height + top + 10),
-        )
-    )
-    ax.imshow(canvas, interpolation="nearest")
-    ax.set_axis_off()
+    fig_w, fig_h = width + left + right, height + top + bottom
+    fig = Figure(figsize=(fig_w / dpi, fig_h / dpi), dpi=dpi)
+    pixels = np.round(np.clip(canvas, 0, 1) * 255).astype(np.uint8)
+    fig.figimage(pixels, left, bottom, origin="upper")
+
+    def text(x: float, y: float, s: str, **kw: Any) -> None:  # x, y: canvas pixels from top-left
+        fig.text((left + x) / fig_w, 1 - (top + y) / fig_h, s, **kw)
+
     ch, cw = cell
     for r, label in enumerate(row_labels):
         y = _GAP + r * (ch + _GAP) + ch / 2
-        ax.text(-8, y, label, ha="right", va="center", fontsize=10)
+        text(-8, y, label, ha="right", va="center", fontsize=10)
     for c, label in enumerate(col_labels):
         x = _GAP + c * (cw + _GAP) + cw / 2
-        ax.text(x, -6, label, ha="center", va="bottom", fontsize=10)
+        text(x, -6, label, ha="center", va="bottom", fontsize=10)
     for (r, c), note in (notes or {}).items():
         x = _GAP + c * (cw + _GAP) + cw / 2
         y = _GAP + r * (ch + _GAP) + ch / 2
-        ax.text(x, y, note, ha="center", va="center", fontsize=7, wrap=True)
-    fig.suptitle(title, fontsize=11, y=1 - 8 / (height + top + 10), va="top")
+        text(x, y, note, ha="center", va="center", fontsize=7, wrap=True)
+    fig.suptitle(title, fontsize=11, y=1 - 8 / fig_h, va="top")
     return fig
 
 
-def _save(fig: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path
+def _save(fig: Figure, path: str | Path, title: str = "corruptdata preview") -> Path:
+    """Write as the extension says: .png, .svg, .pdf, or .html (the PNG inline)."""
+    from pipespec.preview import save_figure
+
+    return save_figure(fig, path, dpi=100, title=title)
 
 
 def sheet_cells(
@@ -167,10 +176,10 @@ def render_sheet(
         list(names),
         ["clean", *(f"severity {s}" for s in range(1, 6))],
         title or "corruptdata: CIFAR-10-C corruptions by severity",
-        (h * _SCALE, w * _SCALE),
+        (h * _scale_for(h, w), w * _scale_for(h, w)),
         notes,
     )
-    return _save(fig, path), failed
+    return _save(fig, path, title or "corruptdata sheet"), failed
 
 
 def matches(batch: Any) -> bool:
@@ -190,20 +199,50 @@ def matches(batch: Any) -> bool:
     )
 
 
+def _has_severity(name: str) -> bool:
+    from .transforms import TRANSFORMS
+
+    t = TRANSFORMS.get(name)
+    return bool(getattr(t, "has_severity", True))
+
+
 def _row_label(batch: dict[str, Any], i: int) -> str:
+    """``#index`` then the corruptions applied, in order, one per line, with the severity.
+
+    Samples record the chain (``corruption``, names joined by ``+``) and the highest severity
+    applied (``severity``; 0 when only severity-less steps such as ``reflect`` ran): when one
+    name of the chain has severities the number goes beside it, otherwise it is given as the
+    highest.
+    """
     parts = []
     if "index" in batch:
         parts.append(f"#{int(batch['index'][i])}")
     corruption = batch.get("corruption")
+    chain: list[str] = []
     if isinstance(corruption, list | tuple) and i < len(corruption):
         c = corruption[i]
-        chain = list(map(str, c)) if isinstance(c, list | tuple) else str(c).split("+")
-        parts.append("\n".join(chain))
+        chain = [str(x) for x in c] if isinstance(c, list | tuple) else str(c).split("+")
+        chain = [x for x in chain if x]
+    elif isinstance(corruption, str):
+        chain = [x for x in corruption.split("+") if x]
     severity = batch.get("severity")
+    sev = None
     if isinstance(severity, torch.Tensor) and severity.ndim >= 1 and i < len(severity):
-        parts.append(f"s{int(severity[i])}")
+        sev = int(severity[i])
+    elif isinstance(severity, torch.Tensor) and severity.ndim == 0:
+        sev = int(severity)
     elif isinstance(severity, list | tuple) and i < len(severity) and severity[i] is not None:
-        parts.append(f"s{severity[i]}")
+        sev = int(severity[i])
+    elif isinstance(severity, int):
+        sev = severity
+    graded = [k for k, name in enumerate(chain) if _has_severity(name)]
+    if sev and len(graded) == 1:
+        chain[graded[0]] += f" s{sev}"
+    parts += chain
+    if sev and len(graded) != 1:
+        parts.append(f"max severity {sev}")
+    if not chain:
+        parts.append("no corruption recorded")
     return "\n".join(parts)
 
 
@@ -226,10 +265,11 @@ def render_pairs(batch: dict[str, Any], path: str | Path, *, max_items: int = 8)
         _tile(rows),
         [_row_label(batch, i) for i in range(n)],
         ["clean", "corrupted", "mask"],
-        f"{n} of {int(batch['image'].shape[0])} samples",
-        (h * _SCALE, w * _SCALE),
+        f"{n} of {int(batch['image'].shape[0])} samples: clean | corrupted | mask "
+        f"(pixels {_scale_for(h, w)}x, nearest)",
+        (h * _scale_for(h, w), w * _scale_for(h, w)),
     )
-    return _save(fig, path)
+    return _save(fig, path, "corruptdata batch preview")
 
 
 def draw(batch: dict[str, Any], path: str | Path, max_items: int = 8) -> None:

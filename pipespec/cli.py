@@ -103,7 +103,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_preview(args: argparse.Namespace) -> int:
     from .preview import preview
 
-    renderer = preview(args.spec, args.output, max_items=args.max_items)
+    renderer = preview(
+        args.spec, args.output, max_items=args.max_items, full_canvas=args.full_canvas
+    )
     print(f"wrote {args.output} ({renderer} renderer)")
     return 0
 
@@ -141,9 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "schema", help="the full JSON Schema with all installed components"
     ).set_defaults(func=_cmd_schema)
-    v = sub.add_parser("preview", help="draw one batch to a PNG")
+    v = sub.add_parser("preview", help="draw one batch to a PNG, SVG, PDF or HTML file")
     v.add_argument("spec", metavar="SPEC")
-    v.add_argument("-o", "--output", required=True, help="PNG file to write")
+    v.add_argument("-o", "--output", required=True, help="file to write: .png .svg .pdf .html")
+    v.add_argument("--full-canvas", action="store_true", help="ARC: whole padded canvases")
     v.add_argument("--max-items", type=int, default=16, help="items drawn (default 16)")
     v.set_defaults(func=_cmd_preview)
     b = sub.add_parser("bench", help="items/s and batches/s of the spec's loader")
