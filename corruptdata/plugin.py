@@ -18,7 +18,7 @@ from .transforms import TRANSFORMS
 def register(registry: Registry) -> None:
     for name, cls in TRANSFORMS.items():
         if name in KERNELS:
-            registry.add("step", name, cls, batch=True)
+            registry.add("step", name, cls, batch=True, accepts=("image",))
     for module in ("cifar", "cifar_c", "render"):
         if importlib.util.find_spec(f"{__package__}.{module}") is None:
             continue
