@@ -248,14 +248,15 @@ def _expected(schema: Mapping[str, Any]) -> str:
     if "anyOf" in schema:
         return " or ".join(_expected(s) for s in schema["anyOf"])
     t = schema.get("type")
-    if isinstance(t, list):
-        return " or ".join(_EXPECT.get(x, x) for x in t)
     if t == "array" and "prefixItems" in schema:
         inner = ", ".join(_expected(s) for s in schema["prefixItems"])
         return f"a list of {len(schema['prefixItems'])} ([{inner}])"
     if t == "array" and "items" in schema:
         return f"a list of ({_expected(schema['items'])})"
-    words = _EXPECT.get(t, "any value") if t else "any value"
+    if isinstance(t, list):
+        words = " or ".join(_EXPECT.get(x, x) for x in t)
+    else:
+        words = _EXPECT.get(t, "any value") if t else "any value"
     bounds = [
         f"{op} {schema[k]}"
         for k, op in (

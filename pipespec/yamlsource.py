@@ -176,8 +176,9 @@ class _Walk:
 
 def _parse(text: str, file: str | None) -> Document:
     doc = Document(None, file)
-    loader = _BoundedLoader(text, file)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, file)
         node = loader.get_single_node()
         if node is None:
             raise SpecError(
@@ -195,11 +196,11 @@ def _parse(text: str, file: str | None) -> Document:
             )
         raise _located(f"YAML error: {problem}", file, mark) from None
     except yaml.reader.ReaderError as err:  # a NUL byte or another non-printable character
+        code = err.character if isinstance(err.character, int) else ord(err.character)
         line = text.count("\n", 0, err.position) + 1
         column = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
         raise SpecError(
-            f"YAML error: character {err.character!r} (code {ord(err.character):#x}) is not "
-            "allowed in a spec",
+            f"YAML error: the character {code:#06x} is not allowed in a spec",
             file=file,
             line=line,
             column=column,
@@ -209,7 +210,8 @@ def _parse(text: str, file: str | None) -> Document:
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps the composer shallow
         raise SpecError(f"nested deeper than {MAX_DEPTH} levels", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return doc
 
 
