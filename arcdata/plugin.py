@@ -15,7 +15,6 @@ from pipespec.registry import Registry
 from .augment import ColorPermute, Dihedral, ShufflePairs, Translate
 from .collate import ArcPad, ArcTasksPad, is_arc_batch
 from .datasets import arc_source
-from .errors import ArcError
 
 
 def _draw(batch: Any, path: str | os.PathLike[str], max_items: int = 8, **options: Any) -> None:
@@ -24,12 +23,38 @@ def _draw(batch: Any, path: str | os.PathLike[str], max_items: int = 8, **option
     draw_batch(batch, path, max_items=max_items, **options)
 
 
+def register(registry: Registry) -> None:
+    """Add arcdata's source, steps, collates and renderer to ``registry``."""
+    registry.add("source", "arc", arc_source)
+    registry.add("step", "dihedral", Dihedral)
+    registry.add("step", "color_permute", ColorPermute)
+    registry.add("step", "shuffle_pairs", ShufflePairs)
+    registry.add("step", "translate", Translate)
+    registry.add("collate", "arc_pad", ArcPad)
+    registry.add("collate", "arc_tasks", ArcTasksPad)
+    registry.add_renderer("arc", is_arc_batch, _draw)
+    _declare_contracts(registry)
+
+
+def _declare_contracts(registry: Registry) -> None:
+    """What each component takes and gives, for ``pipespec check`` (see docs/pipespec.md)."""
+    any_arc = ("arc_pair", "arc_task")
+    registry.declare("source", "arc", produces=_view)
+    for step in ("dihedral", "color_permute", "translate"):
+        registry.declare("step", step, accepts=any_arc)
+    registry.declare("step", "shuffle_pairs", accepts=("arc_task",))
+    registry.declare("collate", "arc_pad", accepts=("arc_pair",), check=_canvas_fits)
+    registry.declare("collate", "arc_tasks", accepts=("arc_task",), check=_canvas_fits)
+
+
 def _view(params: Any) -> str:
     return "arc_task" if params.get("view") == "tasks" else "arc_pair"
 
 
-def _canvas_fits(collate: ArcPad, source: Any) -> None:
-    """``pipespec check``: the fixed canvas holds the source's largest grid."""
+def _canvas_fits(collate: Any, source: Any) -> None:
+    """The fixed canvas holds the source's largest grid (raises ArcError otherwise)."""
+    from .errors import ArcError
+
     if collate.size is None:
         return
     side = max(
@@ -47,16 +72,3 @@ def _canvas_fits(collate: ArcPad, source: Any) -> None:
             f"the {collate.size}x{collate.size} canvas cannot hold the source's largest grid "
             f"(side {side}); raise size or use size: null (the batch's largest grid)"
         )
-
-
-def register(registry: Registry) -> None:
-    """Add arcdata's source, steps, collates and renderer to ``registry``."""
-    any_arc = ("arc_pair", "arc_task")
-    registry.add("source", "arc", arc_source, produces=_view)
-    registry.add("step", "dihedral", Dihedral, accepts=any_arc)
-    registry.add("step", "color_permute", ColorPermute, accepts=any_arc)
-    registry.add("step", "shuffle_pairs", ShufflePairs, accepts=("arc_task",))
-    registry.add("step", "translate", Translate, accepts=any_arc)
-    registry.add("collate", "arc_pad", ArcPad, accepts=("arc_pair",), check=_canvas_fits)
-    registry.add("collate", "arc_tasks", ArcTasksPad, accepts=("arc_task",), check=_canvas_fits)
-    registry.add_renderer("arc", is_arc_batch, _draw)

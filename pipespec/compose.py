@@ -32,10 +32,11 @@ class OneOfStep:
 
     def __init__(self, steps: Sequence[Step], weights: Sequence[float] | None = None) -> None:
         self.steps = tuple(steps)
-        w = torch.ones(len(self.steps), dtype=torch.float64)
-        if weights is not None:  # normalised in float64 after scaling by the largest weight
-            w = torch.tensor(weights, dtype=torch.float64)
-            w = w / w.max()
+        w = (
+            torch.ones(len(self.steps))
+            if weights is None
+            else torch.tensor(weights, dtype=torch.float64) / max(weights)
+        ).double()  # normalised in float64: [3e38, 3e38] must not overflow to inf
         self.cumulative = (w / w.sum()).cumsum(0).float()
 
     def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:

@@ -29,11 +29,11 @@ lookup of a missing name repeats the plug-in's own error.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from .errors import RegistryError
@@ -142,6 +142,31 @@ class Registry:
             check,
         )
 
+    def declare(
+        self,
+        kind: str,
+        name: str,
+        *,
+        missing_ok: bool = False,
+        **contract: Any,
+    ) -> None:
+        """Add contract words (``produces``, ``accepts``, ``probe``, ``check``) to ``name``.
+
+        The same words :meth:`add` takes, for a component registered elsewhere (a plug-in may
+        register its components in one place and state their contracts in another).
+        """
+        unknown = set(contract) - {"produces", "accepts", "probe", "check"}
+        if unknown:
+            raise RegistryError(f"unknown contract words {sorted(unknown)} for {kind} {name!r}")
+        table = self._tables.get(kind, {})
+        if name not in table:
+            if missing_ok:
+                return
+            raise RegistryError(f"cannot declare a contract for unregistered {kind} {name!r}")
+        if contract.get("accepts") is not None:
+            contract["accepts"] = tuple(contract["accepts"])
+        table[name] = dataclasses.replace(table[name], **contract)
+
     def add_renderer(
         self, name: str, matches: Callable[[Any], bool], draw: Callable[..., None]
     ) -> None:
@@ -160,6 +185,8 @@ class Registry:
             if self._loaded:
                 return
             self._loaded = True
+            from importlib.metadata import entry_points
+
             from . import _builtins
 
             self._current_plugin = "pipespec"
