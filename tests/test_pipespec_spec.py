@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import pipespec
 import tests.components  # noqa: F401  (registers the test steps)
 from pipespec import SpecError
-from tests.strategies.spec import specs
+from tests.strategies.spec import overrides, specs
 
 # (id, file text, expected message (exact, after "<file>:"), ) -- every message names the line and
 # column YAML gives, the path inside the spec, what was found and what was expected.
@@ -470,3 +471,15 @@ def test_override_mistakes_are_located_as_the_override(
     with pytest.raises(SpecError) as info:
         pipespec.load(path, overrides=[override])
     assert str(info.value).startswith(f"{path}: {expected}"), str(info.value)
+
+
+@given(specs(), st.lists(overrides(), max_size=3))
+def test_overrides_equal_editing_the_data(data: dict, changes: list) -> None:
+    edited = json.loads(json.dumps(data))
+    for _, path, value in changes:
+        node = edited
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    texts = [text for text, _, _ in changes]
+    assert pipespec.load(data, overrides=texts) == pipespec.load(edited)
