@@ -10,6 +10,8 @@ refuses, located in the file.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -147,7 +149,10 @@ def check(spec: str | Path | Mapping[str, Any], overrides: Iterable[str] = ()) -
     if parts["source"] is not None:
         comp = parts["source"]
         reg = registry.get("source", comp.name)
-        source_obj = c.build(comp, ("source",))
+        special = _special_files(comp)
+        for param, what in special:
+            c.fail(f"is {what}, expected a regular file or a folder", ("source", comp.name, param))
+        source_obj = c.build(comp, ("source",)) if not special else None
         kind = reg.kind_produced(comp.params)
         if reg.probe is not None:
             try:
@@ -207,3 +212,23 @@ def _check_size(c: _Checker, source: Any, data: Mapping[str, Any]) -> None:
             "full batch, so the loader yields nothing",
             ("loader", "batch_size"),
         )
+
+
+def _special_files(comp: Component) -> list[tuple[str, str]]:
+    """(param, what) for each string param naming a FIFO, device or socket: reading one would
+    block or never end, so the source is not built (``os.stat`` itself never blocks)."""
+    out = []
+    for name, value in comp.params.items():
+        if not isinstance(value, str) or not value or "\0" in value or len(value) > 4096:
+            continue
+        try:
+            mode = os.stat(value).st_mode
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISFIFO(mode):
+            out.append((name, "a named pipe (FIFO)"))
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            out.append((name, "a device"))
+        elif stat.S_ISSOCK(mode):
+            out.append((name, "a socket"))
+    return out

@@ -293,3 +293,14 @@ def test_hostile_spec_paths_exit_2_without_blocking(tmp_path: Path, capsys) -> N
     for path in (fifo, "/dev/zero", tmp_path / "missing.yaml"):
         assert main(["check", str(path)]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_fifo_or_device_as_source_path_is_refused_without_reading(tmp_path: Path, capsys) -> None:
+    import os
+
+    fifo = tmp_path / "tasks.fifo"
+    os.mkfifo(fifo)
+    for path, what in ((fifo, "a named pipe (FIFO)"), ("/dev/zero", "a device")):
+        code, lines = _check(tmp_path, f"source: {{arc: {{path: {path}}}}}\n", capsys)
+        assert code == 1 and len(lines) == 1, lines
+        assert f":1:22: source.arc.path: is {what}, expected a regular file" in lines[0], lines
