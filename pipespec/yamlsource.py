@@ -34,7 +34,7 @@ MAX_SPEC_BYTES = 4 * 1024 * 1024
 #: Nesting deeper than this is refused (no RecursionError anywhere downstream).
 MAX_DEPTH = 64
 #: Values in the spec once YAML aliases are expanded (an alias bomb is refused, not expanded).
-MAX_VALUES = 100_000
+MAX_VALUES = 10_000
 #: Digits of an integer literal (Python refuses to parse more than 4,300 anyway).
 MAX_INT_DIGITS = 100
 
@@ -109,6 +109,16 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth = 0
         self._file = file
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        """Refuse deep ``[[[...`` while scanning: PyYAML's scanner is quadratic in flow depth."""
+        if self.flow_level >= MAX_DEPTH:
+            raise _located(
+                f"nested deeper than {MAX_DEPTH} levels; a spec is a few levels deep",
+                self._file,
+                self.get_mark(),
+            )
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
         try:
@@ -141,8 +151,8 @@ class _Walk:
             self.count += 1
             if self.count > MAX_VALUES:
                 raise self.fail(
-                    f"the spec expands to more than {MAX_VALUES:,} values (YAML aliases "
-                    "repeating aliases?); refused",
+                    f"the spec expands to more than {MAX_VALUES:,} values (repeated YAML "
+                    "aliases?); refused",
                     node,
                 )
             marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
