@@ -63,7 +63,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     code = 0
     for path in args.specs:
-        problems = check(path, args.set)
+        problems = check(path, args.set, build=args.build)
         if problems:
             code = max(code, _report(problems))
         elif not args.quiet:
@@ -190,6 +190,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="every problem of each spec (exit 0 valid, 1 invalid)")
     c.add_argument("specs", nargs="+", metavar="SPEC")
+    c.add_argument(
+        "--no-build",
+        dest="build",
+        action="store_false",
+        help="check the spec only (schema, names, params); build nothing, so no data is read",
+    )
     add_common_flags(c)
     _add_set(c)
     c.set_defaults(func=_cmd_check)

@@ -126,8 +126,14 @@ def _steps_one_by_one(doc: Document, value: Any, path: PathKey, batch: bool) -> 
     return out
 
 
-def check(spec: str | Path | Mapping[str, Any], overrides: Iterable[str] = ()) -> list[SpecError]:
-    """Every problem of ``spec`` (an empty list when it is valid and buildable here)."""
+def check(
+    spec: str | Path | Mapping[str, Any], overrides: Iterable[str] = (), *, build: bool = True
+) -> list[SpecError]:
+    """Every problem of ``spec`` (an empty list when it is valid and buildable here).
+
+    ``build=False`` stops after the spec itself (schema, names, params): no component is built,
+    so no data is needed (``pipespec check --no-build``, e.g. in CI without the datasets).
+    """
     try:
         doc = read(spec, list(overrides))
     except SpecError as err:
@@ -136,7 +142,7 @@ def check(spec: str | Path | Mapping[str, Any], overrides: Iterable[str] = ()) -
     c = _Checker(doc)
     c.problems = list(problems)
     data = doc.data if isinstance(doc.data, dict) else None
-    if data is None:
+    if data is None or not build:
         return c.problems
 
     device = data.get("device", "cpu")

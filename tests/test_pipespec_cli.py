@@ -304,3 +304,12 @@ def test_a_fifo_or_device_as_source_path_is_refused_without_reading(tmp_path: Pa
         code, lines = _check(tmp_path, f"source: {{arc: {{path: {path}}}}}\n", capsys)
         assert code == 1 and len(lines) == 1, lines
         assert f":1:22: source.arc.path: is {what}, expected a regular file" in lines[0], lines
+
+
+def test_check_no_build_needs_no_data(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"source: {{arc: {{path: {tmp_path / 'absent'}}}}}\nseed: -1\n")
+    assert main(["check", str(spec)]) == 1
+    assert len(capsys.readouterr().err.splitlines()) == 2  # the seed, and the missing path
+    assert main(["check", "--no-build", str(spec)]) == 1
+    assert len(capsys.readouterr().err.splitlines()) == 1  # only the seed
