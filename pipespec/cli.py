@@ -77,7 +77,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
     from .spec import load
 
-    spec = load(args.spec, args.set)
+    try:
+        spec = load(args.spec, args.set)
+    except SpecError as err:
+        return _report(err.problems)
     if args.json:
         print(json.dumps(spec.to_dict(), indent=2))
         return 0

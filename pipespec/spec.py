@@ -557,7 +557,8 @@ def resolve_parts(doc: Document) -> tuple[dict[str, Any], list[SpecError]]:
         )
         batch = r.guard(r.steps, data.get("batch_steps") or [], ("batch_steps",), batch=True)
         parts["batch_steps"] = _flatten(batch) if batch is not None else None
-    return parts, r.problems
+    problems = sorted(r.problems, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
+    return parts, problems
 
 
 def _resolve(doc: Document) -> Spec:
@@ -626,9 +627,7 @@ def load(spec: str | Path | Mapping[str, Any] | Spec, overrides: Iterable[str] =
     them all.
     """
     if isinstance(spec, Spec):
-        if overrides:
-            return load(spec.to_dict() | ({"name": spec.name} if spec.name else {}), overrides)
-        return spec
+        return load(spec.to_dict(), overrides) if overrides else spec
     doc = read(spec, list(overrides))
     return _resolve(doc)
 
