@@ -267,9 +267,11 @@ def test_a_problem_while_the_pipeline_runs_is_one_line(tmp_path: Path) -> None:
 
 def test_preview_prints_the_path_it_wrote(tmp_path: Path, capsys) -> None:
     sine = Path(__file__).resolve().parents[1] / "examples" / "sine.yaml"
-    assert main(["preview", str(sine), "-o", str(tmp_path / "x")]) == 0
-    assert (tmp_path / "x.png").is_file() and not (tmp_path / "x").exists()
-    assert capsys.readouterr().out.startswith(f"wrote {tmp_path / 'x.png'} ")
+    assert main(["preview", str(sine), "-o", str(tmp_path / "x.svg")]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {tmp_path / 'x.svg'} ")
+    assert main(["preview", str(sine), "-o", str(tmp_path / "x")]) == 1  # no extension: refused
+    assert "the extension should be one of" in capsys.readouterr().err
+    assert not list(tmp_path.glob("x*.png")) and not (tmp_path / "x").exists()
 
 
 def test_overrides_on_every_command(tmp_path: Path, capsys) -> None:
