@@ -33,3 +33,42 @@ def register(registry: Registry) -> None:
     registry.add("collate", "arc_pad", ArcPad)
     registry.add("collate", "arc_tasks", ArcTasksPad)
     registry.add_renderer("arc", is_arc_batch, _draw)
+    _declare_contracts(registry)
+
+
+def _declare_contracts(registry: Registry) -> None:
+    """What each component takes and gives, for ``pipespec check`` (see docs/pipespec.md)."""
+    any_arc = ("arc_pair", "arc_task")
+    registry.declare("source", "arc", produces=_view)
+    for step in ("dihedral", "color_permute", "translate"):
+        registry.declare("step", step, accepts=any_arc)
+    registry.declare("step", "shuffle_pairs", accepts=("arc_task",))
+    registry.declare("collate", "arc_pad", accepts=("arc_pair",), check=_canvas_fits)
+    registry.declare("collate", "arc_tasks", accepts=("arc_task",), check=_canvas_fits)
+
+
+def _view(params: Any) -> str:
+    return "arc_task" if params.get("view") == "tasks" else "arc_pair"
+
+
+def _canvas_fits(collate: Any, source: Any) -> None:
+    """The fixed canvas holds the source's largest grid (raises ArcError otherwise)."""
+    from .errors import ArcError
+
+    if collate.size is None:
+        return
+    side = max(
+        (
+            max(g.shape)
+            for task in getattr(source, "tasks", ())
+            for pair in (*task.train, *task.test)
+            for g in (pair.input, pair.output)
+            if g is not None
+        ),
+        default=0,
+    )
+    if side > collate.size:
+        raise ArcError(
+            f"the {collate.size}x{collate.size} canvas cannot hold the source's largest grid "
+            f"(side {side}); raise size or use size: null (the batch's largest grid)"
+        )

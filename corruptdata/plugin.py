@@ -25,3 +25,19 @@ def register(registry: Registry) -> None:
         hook = getattr(importlib.import_module(f"{__package__}.{module}"), "register", None)
         if hook is not None:
             hook(registry)
+    _declare_contracts(registry)
+
+
+def _declare_contracts(registry: Registry) -> None:
+    """What each component takes and gives, for ``pipespec check`` (see docs/pipespec.md)."""
+    for name in TRANSFORMS:
+        registry.declare("step", name, accepts=("image",), missing_ok=True)
+    for name in ("cifar10", "cifar100", "cifar10c"):
+        registry.declare("source", name, produces="image", probe=_cifar_probe, missing_ok=True)
+
+
+def _cifar_probe(params: object) -> dict:
+    """A sample of CIFAR's shape, made without reading data."""
+    import torch
+
+    return {"image": torch.zeros((3, 32, 32), dtype=torch.uint8), "label": 0, "index": 0}

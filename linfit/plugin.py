@@ -8,5 +8,5 @@ from .data import CubicDataset, SineDataset
 
 
 def register(registry: Registry) -> None:
-    registry.add("source", "sine", SineDataset)
-    registry.add("source", "cubic", CubicDataset)
+    registry.add("source", "sine", SineDataset, produces="points")
+    registry.add("source", "cubic", CubicDataset, produces="points")

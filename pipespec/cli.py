@@ -1,6 +1,9 @@
 """The ``pipespec`` command: check, show, list, schema, preview, bench.
 
-Exit codes: 0 success, 1 an invalid spec (one clear line per problem), 2 usage or I/O errors.
+Exit codes (the contract of every command of the project, :mod:`pipespec.cli_run`): 0 success,
+1 an invalid spec or a problem while the pipeline runs (one line per problem on stderr), 2 usage
+or I/O (a missing or unreadable spec file), 130 Ctrl-C, 143 SIGTERM.
+``-s PATH=VALUE`` (repeatable) overrides one value of the spec before it is validated.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from .errors import PipespecError, SpecError
+from .cli_run import add_common_flags, run_cli
+from .errors import SpecError
 
 __all__ = ["main"]
 
@@ -37,20 +42,34 @@ def _tree(node: Any, indent: int = 0) -> list[str]:
     return head + [line for s in node.steps for line in _tree(s, indent + 1)]
 
 
+def _report(problems: Sequence[SpecError]) -> int:
+    """Print every problem, one per line; 2 when a spec file could not be read, else 1."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 2 if any(p.io for p in problems) else 1
+
+
+def _checked(spec: str, overrides: Sequence[str]) -> int:
+    """Run ``pipespec check`` on ``spec`` first, so that running it never meets a known problem."""
+    from .contracts import check
+
+    problems = check(spec, overrides)
+    return _report(problems) if problems else 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .contracts import check
     from .spec import load
 
-    bad = 0
+    code = 0
     for path in args.specs:
-        try:
-            spec = load(path)
-        except SpecError as err:
-            print(err, file=sys.stderr)
-            bad += 1
-        else:
-            if not args.quiet:
-                print(f"{path}: ok (fingerprint {spec.fingerprint})")
-    return 1 if bad else 0
+        problems = check(path, args.set, build=args.build)
+        if problems:
+            code = max(code, _report(problems))
+        elif not args.quiet:
+            spec = load(path, args.set)
+            print(f"{path}: ok (fingerprint {spec.fingerprint})")
+    return code
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
@@ -58,7 +77,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
     from .spec import load
 
-    spec = load(args.spec)
+    try:
+        spec = load(args.spec, args.set)
+    except SpecError as err:
+        return _report(err.problems)
     if args.json:
         print(json.dumps(spec.to_dict(), indent=2))
         return 0
@@ -90,7 +112,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
             flag = " [batch]" if comp.batch else ""
             print(f"  {comp.name}({', '.join(params)}){flag}  [{comp.plugin}] {comp.doc}")
     print("compositions:\n  one_of(steps, weights)  some_of(steps, n)  random_apply(p, steps)")
-    return 0
+    for message in registry.failures.values():
+        print(message, file=sys.stderr)
+    return 1 if registry.failures else 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -101,12 +125,21 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
-    from .preview import preview
+    from .preview import _check_format, preview
+    from .spec import load
 
-    renderer = preview(
-        args.spec, args.output, max_items=args.max_items, full_canvas=args.full_canvas
-    )
-    print(f"wrote {args.output} ({renderer} renderer)")
+    if args.out is None:
+        print("pipespec preview: -o/--out PATH is required (.png .svg .pdf .html)", file=sys.stderr)
+        return 2
+    path = Path(args.out)
+    _check_format(path)  # before anything is built
+    code = _checked(args.spec, args.set)
+    if code:
+        return code
+    spec = load(args.spec, args.set)
+    renderer = preview(spec, path, max_items=args.max_items, full_canvas=args.full_canvas)
+    if not args.quiet:
+        print(f"wrote {path} ({renderer} renderer)")
     return 0
 
 
@@ -114,10 +147,17 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .build import build_loader
+    from .spec import load
     from .throughput import measure
 
-    loader = build_loader(args.spec)
-    with tqdm(total=args.batches, unit="batch", file=sys.stderr, disable=args.quiet) as bar:
+    code = _checked(args.spec, args.set)
+    if code:
+        return code
+    loader = build_loader(load(args.spec, args.set))
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    with tqdm(
+        total=args.batches, unit="batch", file=sys.stderr, disable=args.quiet or not show
+    ) as bar:
         t = measure(loader, args.batches, on_batch=bar.update)
     print(
         f"{args.spec}: {t.items_per_second:,.0f} items/s, {t.batches_per_second:,.1f} batches/s "
@@ -126,54 +166,78 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override one value before validation, e.g. -s loader.batch_size=128 "
+        "-s steps[1].p=0.3 (repeatable)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pipespec", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("check", help="validate spec files (exit 0 valid, 1 invalid)")
+    c = sub.add_parser("check", help="every problem of each spec (exit 0 valid, 1 invalid)")
     c.add_argument("specs", nargs="+", metavar="SPEC")
-    c.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    c.add_argument(
+        "--no-build",
+        dest="build",
+        action="store_false",
+        help="check the spec only (schema, names, params); build nothing, so no data is read",
+    )
+    add_common_flags(c)
+    _add_set(c)
     c.set_defaults(func=_cmd_check)
     s = sub.add_parser("show", help="the resolved spec (defaults filled in) and its component tree")
     s.add_argument("spec", metavar="SPEC")
     s.add_argument("--json", action="store_true", help="print the resolved spec as JSON only")
+    add_common_flags(s)
+    _add_set(s)
     s.set_defaults(func=_cmd_show)
-    sub.add_parser("list", help="every registered component and its params").set_defaults(
-        func=_cmd_list
-    )
-    sub.add_parser(
-        "schema", help="the full JSON Schema with all installed components"
-    ).set_defaults(func=_cmd_schema)
+    ls = sub.add_parser("list", help="every registered component and its params")
+    add_common_flags(ls)
+    ls.set_defaults(func=_cmd_list)
+    sc = sub.add_parser("schema", help="the full JSON Schema with all installed components")
+    add_common_flags(sc)
+    sc.set_defaults(func=_cmd_schema)
     v = sub.add_parser("preview", help="draw one batch to a PNG, SVG, PDF or HTML file")
     v.add_argument("spec", metavar="SPEC")
-    v.add_argument("-o", "--output", required=True, help="file to write: .png .svg .pdf .html")
+    add_common_flags(v, out=True)
     v.add_argument("--full-canvas", action="store_true", help="ARC: whole padded canvases")
-    v.add_argument("--max-items", type=int, default=16, help="items drawn (default 16)")
+    v.add_argument("--max-items", type=_positive, default=16, help="items drawn (default 16)")
+    _add_set(v)
     v.set_defaults(func=_cmd_preview)
     b = sub.add_parser("bench", help="items/s and batches/s of the spec's loader")
     b.add_argument("spec", metavar="SPEC")
-    b.add_argument("--batches", type=int, default=50, help="batches to time (default 50)")
-    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--batches", type=_positive, default=50, help="batches to time (default 50)")
+    add_common_flags(b, progress=True)
+    _add_set(b)
     b.set_defaults(func=_cmd_bench)
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (argparse usage errors exit 2)."""
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except SpecError as err:
-        print(err, file=sys.stderr)
-        return 1
-    except PipespecError as err:
-        print(f"pipespec {args.command}: {err}", file=sys.stderr)
-        return 1
-    except OSError as err:
-        print(f"pipespec {args.command}: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return args.func(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI under the shared contract (:func:`pipespec.cli_run.run_cli`)."""
+    return run_cli(_main, argv, prog="pipespec")
 
 
 if __name__ == "__main__":

@@ -35,9 +35,9 @@ class OneOfStep:
         w = (
             torch.ones(len(self.steps))
             if weights is None
-            else torch.tensor(weights, dtype=torch.float)
-        )
-        self.cumulative = (w / w.sum()).cumsum(0)
+            else torch.tensor(weights, dtype=torch.float64) / max(weights)
+        ).double()  # normalised in float64: [3e38, 3e38] must not overflow to inf
+        self.cumulative = (w / w.sum()).cumsum(0).float()
 
     def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
         u = torch.rand((), generator=generator)

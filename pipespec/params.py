@@ -64,14 +64,20 @@ class Range:
             or (self.lt is not None and value >= self.lt)
         )
 
-    def schema(self) -> dict[str, float]:
+    def schema(self) -> dict[str, Any]:
+        """JSON Schema bounds; ``finite: true`` (a pipespec keyword) unless non-finite is allowed."""
         keys = {
             "ge": "minimum",
             "le": "maximum",
             "gt": "exclusiveMinimum",
             "lt": "exclusiveMaximum",
         }
-        return {keys[k]: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        out: dict[str, Any] = {
+            keys[k]: getattr(self, k) for k in keys if getattr(self, k) is not None
+        }
+        if not self.allow_nonfinite:
+            out["finite"] = True
+        return out
 
 
 def _num(x: float) -> str:
@@ -100,7 +106,7 @@ def check_range(
     return value
 
 
-def _apply_range(schema: dict[str, Any], rng: dict[str, float]) -> dict[str, Any]:
+def _apply_range(schema: dict[str, Any], rng: dict[str, Any]) -> dict[str, Any]:
     """Attach numeric bounds to every numeric leaf of ``schema``."""
     if schema.get("type") in ("integer", "number"):
         return {**schema, **rng}

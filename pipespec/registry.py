@@ -12,19 +12,35 @@ Contracts:
 - collate: ``factory(**params) -> callable(list[sample]) -> batch``.
 - renderer: ``matches(batch) -> bool`` and ``draw(batch, path, max_items)`` writing a PNG;
   ``pipespec preview`` uses the first renderer that matches, then its generic one.
+
+Contracts (optional, checked by ``pipespec check`` in one place, :mod:`pipespec.contracts`):
+- ``produces``: the kind of sample a source yields (``"image"``, ``"arc_pair"``, ``"arc_task"``,
+  ``"points"``...), or a function of the source's params returning it; a collate may name the
+  kind of batch it makes.
+- ``accepts``: the kinds a step or collate can take (None: any).
+- ``probe``: for a source, a function of its params returning one sample of the declared shape
+  built without reading data (e.g. zeros of (3, 32, 32)), on which steps' ``check_inputs`` run.
+- ``check``: for a collate, ``check(collate, source)`` raising a ValueError when it cannot take
+  the built source's samples (e.g. a canvas smaller than the largest grid).
+
+A plug-in that fails to load does not hide the others: its components are missing and every
+lookup of a missing name repeats the plug-in's own error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import RegistryError
 from .params import signature_defaults, signature_schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
 
 __all__ = ["KINDS", "Component", "Registry", "Renderer", "registry"]
 
@@ -43,6 +59,14 @@ class Component:
     defaults: dict[str, Any]
     batch: bool = False
     plugin: str = "pipespec"
+    produces: str | Callable[[Mapping[str, Any]], str] | None = None
+    accepts: tuple[str, ...] | None = None
+    probe: Callable[[Mapping[str, Any]], Any] | None = None
+    check: Callable[[Any, Any], None] | None = None
+
+    def kind_produced(self, params: Mapping[str, Any]) -> str | None:
+        """The declared kind of what this component yields with ``params`` (None: unknown)."""
+        return self.produces(params) if callable(self.produces) else self.produces
 
     @property
     def doc(self) -> str:
@@ -68,6 +92,7 @@ class Registry:
     renderers: list[Renderer] = field(default_factory=list)
     _loaded: bool = False
     _current_plugin: str = "pipespec"
+    failures: dict[str, str] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add(
@@ -78,8 +103,16 @@ class Registry:
         *,
         schema: dict[str, Any] | None = None,
         batch: bool = False,
+        produces: str | Callable[[Mapping[str, Any]], str] | None = None,
+        accepts: tuple[str, ...] | list[str] | None = None,
+        probe: Callable[[Mapping[str, Any]], Any] | None = None,
+        check: Callable[[Any, Any], None] | None = None,
     ) -> None:
-        """Register ``factory`` as ``kind`` ``name``; params schema derived from its signature."""
+        """Register ``factory`` as ``kind`` ``name``; params schema derived from its signature.
+
+        ``produces``, ``accepts``, ``probe`` and ``check`` declare the component's contract
+        (see the module docstring); leaving them out means "not checked".
+        """
         if kind not in KINDS:
             raise RegistryError(f"unknown component kind {kind!r}; expected one of {KINDS}")
         table = self._tables[kind]
@@ -95,7 +128,44 @@ class Registry:
             defaults = {
                 k: v["default"] for k, v in schema.get("properties", {}).items() if "default" in v
             }
-        table[name] = Component(kind, name, factory, schema, defaults, batch, self._current_plugin)
+        table[name] = Component(
+            kind,
+            name,
+            factory,
+            schema,
+            defaults,
+            batch,
+            self._current_plugin,
+            produces,
+            tuple(accepts) if accepts is not None else None,
+            probe,
+            check,
+        )
+
+    def declare(
+        self,
+        kind: str,
+        name: str,
+        *,
+        missing_ok: bool = False,
+        **contract: Any,
+    ) -> None:
+        """Add contract words (``produces``, ``accepts``, ``probe``, ``check``) to ``name``.
+
+        The same words :meth:`add` takes, for a component registered elsewhere (a plug-in may
+        register its components in one place and state their contracts in another).
+        """
+        unknown = set(contract) - {"produces", "accepts", "probe", "check"}
+        if unknown:
+            raise RegistryError(f"unknown contract words {sorted(unknown)} for {kind} {name!r}")
+        table = self._tables.get(kind, {})
+        if name not in table:
+            if missing_ok:
+                return
+            raise RegistryError(f"cannot declare a contract for unregistered {kind} {name!r}")
+        if contract.get("accepts") is not None:
+            contract["accepts"] = tuple(contract["accepts"])
+        table[name] = dataclasses.replace(table[name], **contract)
 
     def add_renderer(
         self, name: str, matches: Callable[[Any], bool], draw: Callable[..., None]
@@ -106,29 +176,49 @@ class Registry:
         self.renderers.append(Renderer(name, matches, draw, self._current_plugin))
 
     def load_plugins(self) -> None:
-        """Import every ``pipespec.plugins`` entry point once (thread-safe, idempotent)."""
+        """Import every ``pipespec.plugins`` entry point once (thread-safe, idempotent).
+
+        A plug-in that raises is recorded in :attr:`failures` and what it registered is taken
+        back; the other plug-ins load as usual.
+        """
         with self._lock:
             if self._loaded:
                 return
             self._loaded = True
+            from importlib.metadata import entry_points
+
             from . import _builtins
 
             self._current_plugin = "pipespec"
             _builtins.register(self)
             for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-                self._current_plugin = ep.name
-                try:
-                    ep.load()(self)
-                except RegistryError:
-                    raise
-                except Exception as err:  # a broken plug-in must not hide the others' names
-                    raise RegistryError(
-                        f"plug-in {ep.name!r} ({ep.value}) failed to load: {err}"
-                    ) from err
+                self.load_plugin(ep.name, ep.value, ep.load)
             self._current_plugin = "pipespec"
 
+    def load_plugin(self, name: str, where: str, load: Callable[[], Any]) -> bool:
+        """Run one plug-in's ``register``; on failure record its error and undo its additions."""
+        before = {k: set(t) for k, t in self._tables.items()}
+        renderers = len(self.renderers)
+        self._current_plugin = name
+        try:
+            load()(self)
+        except Exception as err:  # a broken plug-in must not hide the others' names
+            for k, table in self._tables.items():
+                for added in set(table) - before[k]:
+                    del table[added]
+            del self.renderers[renderers:]
+            reason = str(err) if isinstance(err, RegistryError) else f"{type(err).__name__}: {err}"
+            self.failures[name] = f"plug-in {name!r} ({where}) failed to load: {reason}"
+            return False
+        finally:
+            self._current_plugin = "pipespec"
+        return True
+
     def get(self, kind: str, name: str) -> Component:
-        """The component ``name`` of ``kind``, or an error suggesting the closest names."""
+        """The component ``name`` of ``kind``, or an error suggesting the closest names.
+
+        When a plug-in failed to load, the error for a missing name repeats that plug-in's error.
+        """
         self.load_plugins()
         table = self._tables[kind]
         if name in table:
@@ -140,7 +230,8 @@ class Registry:
             )
         else:
             hint = f"registered {kind}s: {', '.join(sorted(table)) or 'none'}"
-        raise RegistryError(f"unknown {kind} {name!r}; {hint}")
+        broken = "".join(f"; {msg}" for msg in self.failures.values())
+        raise RegistryError(f"unknown {kind} {name!r}; {hint}{broken}")
 
     def names(self, kind: str) -> list[str]:
         self.load_plugins()

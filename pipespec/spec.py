@@ -7,9 +7,11 @@ all its params (defaults filled in); ``Spec.to_dict()`` writes it back, so
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -17,9 +19,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .errors import RegistryError, SpecError
+from .overrides import apply_overrides
 from .registry import Component as Registered
 from .registry import registry
 from .yamlsource import Document, PathKey, read_document
@@ -171,14 +174,46 @@ def pipeline_schema() -> dict[str, Any]:
     return json.loads(files("schemas").joinpath("pipeline.schema.json").read_text("utf-8"))
 
 
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """Only true integers: ``2.0`` and ``1e23`` are numbers, not integers (JSON Schema says
+    otherwise, but the DataLoader and the components would get a float)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _finite(validator: Any, value: Any, instance: Any, schema: Any) -> Iterable[ValidationError]:
+    """The ``finite`` keyword (set by :class:`pipespec.params.Range`): no NaN or infinity."""
+    if value and isinstance(instance, float) and not math.isfinite(instance):
+        yield ValidationError(f"{instance!r} is not finite")
+
+
+_StrictValidator = validators.extend(
+    Draft202012Validator,
+    validators={"finite": _finite},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @cache
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json))
+def _validator(schema_json: str) -> Any:
+    return _StrictValidator(json.loads(schema_json))
 
 
 def _describe(value: Any) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, default=str, allow_nan=True)
+        except (ValueError, RecursionError):
+            text = type(value).__name__
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
 
 
 def _type_name(value: Any) -> str:
@@ -213,14 +248,15 @@ def _expected(schema: Mapping[str, Any]) -> str:
     if "anyOf" in schema:
         return " or ".join(_expected(s) for s in schema["anyOf"])
     t = schema.get("type")
-    if isinstance(t, list):
-        return " or ".join(_EXPECT.get(x, x) for x in t)
     if t == "array" and "prefixItems" in schema:
         inner = ", ".join(_expected(s) for s in schema["prefixItems"])
         return f"a list of {len(schema['prefixItems'])} ([{inner}])"
     if t == "array" and "items" in schema:
         return f"a list of ({_expected(schema['items'])})"
-    words = _EXPECT.get(t, "any value") if t else "any value"
+    if isinstance(t, list):
+        words = " or ".join(_EXPECT.get(x, x) for x in t)
+    else:
+        words = _EXPECT.get(t, "any value") if t else "any value"
     bounds = [
         f"{op} {schema[k]}"
         for k, op in (
@@ -234,8 +270,12 @@ def _expected(schema: Mapping[str, Any]) -> str:
     return words + (f" {' and '.join(bounds)}" if bounds else "")
 
 
-def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str]:
-    """(relative path, message) for a jsonschema error, in found/expected words."""
+def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str, PathKey]:
+    """(relative path, message, precise path) for a jsonschema error, in found/expected words.
+
+    The precise path names the offending key of an unknown-key error (used to recognise a
+    problem that a command-line override introduced); otherwise it is the path.
+    """
     path = tuple(err.absolute_path)
     inst = err.instance
     v = err.validator
@@ -243,10 +283,19 @@ def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str]:
         allowed = sorted(err.schema.get("properties", {}))
         extra = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
         names = ", ".join(repr(e) for e in extra)
+        hint = _suggest(extra[0], allowed) if len(extra) == 1 else ""
         return (
             path,
-            f"unknown key {names} in {what}; expected one of: {', '.join(allowed) or 'none'}",
+            f"unknown key {names} in {what}; expected one of: {', '.join(allowed) or 'none'}"
+            + hint,
+            (*path, extra[0]) if extra else path,
         )
+    if v == "finite":
+        return path, f"found {_describe(inst)}, expected a finite number", path
+    return (*_plain_message(err, what, path, inst, v), path)
+
+
+def _plain_message(err: Any, what: str, path: PathKey, inst: Any, v: str) -> tuple[PathKey, str]:
     if v == "required":
         return path, f"missing required {err.message.split(' is a')[0]} in {what}"
     if v == "pattern":
@@ -257,14 +306,33 @@ def _schema_error_message(err: Any, what: str) -> tuple[PathKey, str]:
     return path, f"found {_type_name(inst)} {_describe(inst)}, expected {_expected(err.schema)}"
 
 
+class _Failed(Exception):
+    """This node is invalid; its problems are recorded. Resolution goes on with the others."""
+
+
 class _Resolver:
-    """Walks the spec data, checks names and params against the registry, builds the nodes."""
+    """Walks the spec data, checks names and params against the registry, builds the nodes.
+
+    Every problem is recorded in ``problems`` (a node with one is skipped), so one run reports
+    all the problems of a spec.
+    """
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        self.problems: list[SpecError] = []
 
-    def fail(self, message: str, path: PathKey) -> SpecError:
-        return self.doc.error(message, path)
+    def fail(self, message: str, path: PathKey, *, detail: PathKey | None = None) -> _Failed:
+        self.problems.append(self.doc.error(message, path, detail=detail))
+        return _Failed()
+
+    def schema_errors(self, validator: Any, value: Any, path: PathKey, what: Any) -> bool:
+        """Record every schema error of ``value`` (at ``path``); true when there was one."""
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        for err in errors:
+            w = what(err) if callable(what) else what
+            sub, msg, detail = _schema_error_message(err, w)
+            self.fail(msg, (*path, *sub), detail=(*path, *detail))
+        return bool(errors)
 
     def component(self, kind: str, value: Any, path: PathKey) -> Component:
         if isinstance(value, str):
@@ -295,16 +363,23 @@ class _Resolver:
         except RegistryError as err:
             raise self.fail(str(err), path) from None
         validator = _validator(json.dumps(reg.schema, sort_keys=True))
-        errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
-        if errors:
-            sub, msg = _schema_error_message(errors[0], f"params of {kind} {name!r}")
-            raise self.fail(msg, (*ppath, *sub))
+        if self.schema_errors(validator, params, ppath, f"params of {kind} {name!r}"):
+            raise _Failed
         return Component(kind, name, _freeze(reg.defaults | params))
 
     def steps(self, value: Any, path: PathKey, *, batch: bool = False) -> tuple[StepNode, ...]:
         if not isinstance(value, list):
             raise self.fail(f"found {_type_name(value)}, expected a list of steps", path)
-        return tuple(self.step(v, (*path, i), batch=batch) for i, v in enumerate(value))
+        out = []
+        failed = False
+        for i, v in enumerate(value):
+            try:
+                out.append(self.step(v, (*path, i), batch=batch))
+            except _Failed:
+                failed = True
+        if failed:
+            raise _Failed
+        return tuple(out)
 
     def step(self, value: Any, path: PathKey, *, batch: bool = False) -> StepNode:
         if isinstance(value, list):
@@ -338,9 +413,12 @@ class _Resolver:
             )
         unknown = sorted(set(body) - set(allowed))
         if unknown:
+            hint = _suggest(unknown[0], allowed) if len(unknown) == 1 else ""
             raise self.fail(
-                f"unknown key {', '.join(map(repr, unknown))}; expected one of: {', '.join(allowed)}",
+                f"unknown key {', '.join(map(repr, unknown))}; expected one of: "
+                f"{', '.join(allowed)}{hint}",
                 path,
+                detail=(*path, unknown[0]),
             )
         if "steps" not in body:
             raise self.fail("missing `steps:` (the list of steps to choose from)", path)
@@ -350,106 +428,151 @@ class _Resolver:
 
     def one_of(self, body: Any, path: PathKey) -> OneOf:
         body, steps_path = self._body(body, path, ("steps", "weights"))
-        steps = self.steps(body["steps"], steps_path)
         weights = body.get("weights")
+        n_steps = len(body["steps"])
+        bad_weights = False
         if weights is not None:
             wpath = (*path, "weights")
             ok = isinstance(weights, list) and all(
-                isinstance(w, int | float) and not isinstance(w, bool) and w >= 0 for w in weights
+                isinstance(w, int | float)
+                and not isinstance(w, bool)
+                and math.isfinite(w)
+                and w >= 0
+                for w in weights
             )
+            bad_weights = True
             if not ok:
-                raise self.fail(
-                    f"found {_describe(weights)}, expected a list of non-negative numbers", wpath
-                )
-            if len(weights) != len(steps):
-                raise self.fail(
-                    f"found {len(weights)} weights for {len(steps)} steps; give one weight per step",
+                self.fail(
+                    f"found {_describe(weights)}, expected a list of finite non-negative numbers",
                     wpath,
                 )
-            if sum(weights) <= 0:
-                raise self.fail("weights sum to 0; at least one must be positive", wpath)
-            weights = tuple(float(w) for w in weights)
+            elif len(weights) != n_steps:
+                self.fail(
+                    f"found {len(weights)} weights for {n_steps} steps; give one weight per step",
+                    wpath,
+                )
+            elif not any(w > 0 for w in weights):
+                self.fail("weights sum to 0; at least one must be positive", wpath)
+            else:
+                bad_weights = False
+                weights = tuple(float(w) for w in weights)
+        steps = self.steps(body["steps"], steps_path)
+        if bad_weights:
+            raise _Failed
         return OneOf(steps, weights)
 
     def some_of(self, body: Any, path: PathKey) -> SomeOf:
         body, steps_path = self._body(body, path, ("steps", "n"))
-        steps = self.steps(body["steps"], steps_path)
-        n = body.get("n", [0, len(steps)])
+        n_steps = len(body["steps"])
+        n = body.get("n", [0, n_steps])
         if isinstance(n, int) and not isinstance(n, bool):
             n = [n, n]
         ok = (
             isinstance(n, list)
             and len(n) == 2
             and all(isinstance(k, int) and not isinstance(k, bool) for k in n)
-            and 0 <= n[0] <= n[1] <= len(steps)
+            and 0 <= n[0] <= n[1] <= n_steps
         )
         if not ok:
-            raise self.fail(
+            self.fail(
                 f"found {_describe(n)}, expected an integer or [min, max] with "
-                f"0 <= min <= max <= {len(steps)} (the number of steps)",
+                f"0 <= min <= max <= {n_steps} (the number of steps)",
                 (*path, "n"),
             )
+        steps = self.steps(body["steps"], steps_path)
+        if not ok:
+            raise _Failed
         return SomeOf(steps, (n[0], n[1]))
 
     def random_apply(self, body: Any, path: PathKey) -> RandomApply:
         body, steps_path = self._body(body, path, ("p", "steps"))
         p = body.get("p", 0.5)
-        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
-            raise self.fail(f"found {_describe(p)}, expected a probability in [0, 1]", (*path, "p"))
-        return RandomApply(self.steps(body["steps"], steps_path), float(p))
+        ok = not isinstance(p, bool) and isinstance(p, int | float) and 0 <= p <= 1
+        if not ok:
+            self.fail(f"found {_describe(p)}, expected a probability in [0, 1]", (*path, "p"))
+        steps = self.steps(body["steps"], steps_path)
+        if not ok:
+            raise _Failed
+        return RandomApply(steps, float(p))
+
+    def guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args)``, or None when it failed (its problems are recorded)."""
+        try:
+            return fn(*args, **kwargs)
+        except _Failed:
+            return None
 
 
-def _check_top(doc: Document) -> None:
+def _check_top(r: _Resolver) -> bool:
+    """Record the problems of the spec's top level; false when nothing more can be checked."""
+    doc = r.doc
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error(
+        r.fail(
             f"the spec is {_type_name(data)}, expected a mapping with at least `source:` "
-            "(e.g. `source: sine`)"
+            "(e.g. `source: sine`)",
+            (),
         )
+        return False
     version = data.get("pipespec", 1)
     if version not in VERSIONS or isinstance(version, bool):
-        raise doc.error(
+        r.fail(
             f"unknown pipespec version {_describe(version)}; this pipespec reads versions "
             f"{', '.join(map(str, VERSIONS))}",
             ("pipespec",),
         )
+        return False
     if "source" not in data:
-        raise doc.error("missing `source:`; a spec needs a source, e.g. `source: {sine: {n: 100}}`")
+        r.fail("missing `source:`; a spec needs a source, e.g. `source: {sine: {n: 100}}`", ())
     structural = {
         k: v for k, v in data.items() if k not in ("source", "steps", "collate", "batch_steps")
     }
     schema = dict(pipeline_schema())
     schema["required"] = []
     validator = _validator(json.dumps(schema, sort_keys=True))
-    errors = sorted(validator.iter_errors(structural), key=lambda e: list(e.absolute_path))
-    if errors:
-        where = errors[0].absolute_path
-        path, msg = _schema_error_message(errors[0], f"`{where[0]}`" if where else "the spec")
-        raise doc.error(msg, path)
+
+    def what(err: Any) -> str:
+        where = err.absolute_path
+        return f"`{where[0]}`" if where else "the spec"
+
+    r.schema_errors(validator, structural, (), what)
+    return True
+
+
+def resolve_parts(doc: Document) -> tuple[dict[str, Any], list[SpecError]]:
+    """Resolve what can be resolved: (parts, problems); a part with a problem is None.
+
+    ``parts`` has ``source``, ``steps``, ``collate`` and ``batch_steps``; :func:`load` builds
+    a Spec from them when there is no problem, ``pipespec check`` builds what resolved.
+    """
+    r = _Resolver(doc)
+    parts: dict[str, Any] = dict.fromkeys(("source", "steps", "collate", "batch_steps"))
+    if _check_top(r):
+        data = doc.data
+        if "source" in data:
+            parts["source"] = r.guard(r.component, "source", data["source"], ("source",))
+        parts["steps"] = r.guard(r.steps, data.get("steps") or [], ("steps",))
+        parts["collate"] = r.guard(
+            r.component, "collate", data.get("collate", "default"), ("collate",)
+        )
+        batch = r.guard(r.steps, data.get("batch_steps") or [], ("batch_steps",), batch=True)
+        parts["batch_steps"] = _flatten(batch) if batch is not None else None
+    problems = sorted(r.problems, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
+    return parts, problems
 
 
 def _resolve(doc: Document) -> Spec:
-    _check_top(doc)
+    parts, problems = resolve_parts(doc)
+    if problems:
+        first = problems[0]
+        first.problems = list(problems)
+        raise first
     data = doc.data
-    r = _Resolver(doc)
-    source = r.component("source", data["source"], ("source",))
-    steps = r.steps(data.get("steps") or [], ("steps",))
-    collate = r.component("collate", data.get("collate", "default"), ("collate",))
-    batch_steps = r.steps(data.get("batch_steps") or [], ("batch_steps",), batch=True)
-    flat: list[Component] = []
-    for s in batch_steps:  # nested lists in batch_steps are plain sequences: flatten them
-        stack = [s]
-        while stack:
-            node = stack.pop(0)
-            if isinstance(node, Sequence):
-                stack[:0] = list(node.steps)
-            else:
-                flat.append(node)  # type: ignore[arg-type]
     return Spec(
-        source=source,
-        steps=steps,
-        collate=collate,
-        batch_steps=tuple(flat),
+        source=parts["source"],
+        steps=parts["steps"],
+        collate=parts["collate"],
+        batch_steps=parts["batch_steps"],
         seed=data.get("seed", 0),
         device=data.get("device", "cpu"),
         loader=LoaderOptions(**(data.get("loader") or {})),
@@ -459,18 +582,53 @@ def _resolve(doc: Document) -> Spec:
     )
 
 
-def load(spec: str | Path | Mapping[str, Any] | Spec) -> Spec:
-    """Load and validate a spec from a YAML/JSON path or a dict. Raises SpecError."""
-    if isinstance(spec, Spec):
-        return spec
+def _flatten(batch_steps: tuple[StepNode, ...]) -> tuple[Component, ...]:
+    """Nested lists in batch_steps are plain sequences: flatten them."""
+    flat: list[Component] = []
+    stack = list(batch_steps)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, Sequence):
+            stack[:0] = list(node.steps)
+        else:
+            flat.append(node)  # type: ignore[arg-type]
+    return tuple(flat)
+
+
+def read(spec: str | Path | Mapping[str, Any], overrides: Iterable[str] = ()) -> Document:
+    """The spec's document (data + where each value came from), with ``overrides`` applied."""
     if isinstance(spec, Mapping):
-        doc = Document(json.loads(json.dumps(spec, default=_no_json)), file=None)
+        try:
+            data = json.loads(json.dumps(spec, default=_no_json))
+        except RecursionError:
+            raise SpecError("the spec dict is nested too deeply") from None
+        except ValueError as err:  # NaN is JSON-able only as a float; others: not JSON data
+            if isinstance(err, SpecError):
+                raise
+            raise SpecError(f"the spec dict is not JSON data: {err}") from None
+        doc = Document(data, file=None)
     elif isinstance(spec, str | Path):
         doc = read_document(spec)
     else:
         raise SpecError(
             f"found {type(spec).__name__}, expected a path to a spec file, a dict or a Spec"
         )
+    apply_overrides(doc, overrides)
+    return doc
+
+
+def load(spec: str | Path | Mapping[str, Any] | Spec, overrides: Iterable[str] = ()) -> Spec:
+    """Load and validate a spec from a YAML/JSON path or a dict. Raises SpecError.
+
+    ``overrides`` are ``PATH=VALUE`` strings applied to the spec's data before it is validated,
+    as ``pipespec ... -s loader.batch_size=128 -s steps[1].p=0.3`` does (VALUE is YAML; see
+    :func:`pipespec.overrides.apply_overrides`). A problem an override brings is located as it.
+    When a spec has several problems, the error raised is the first and ``err.problems`` lists
+    them all.
+    """
+    if isinstance(spec, Spec):
+        return load(spec.to_dict(), overrides) if overrides else spec
+    doc = read(spec, list(overrides))
     return _resolve(doc)
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import pipespec
 import tests.components  # noqa: F401  (registers the test steps)
 from pipespec import SpecError
-from tests.strategies.spec import specs
+from tests.strategies.spec import overrides, specs
 
 # (id, file text, expected message (exact, after "<file>:"), ) -- every message names the line and
 # column YAML gives, the path inside the spec, what was found and what was expected.
@@ -266,3 +267,219 @@ def test_yaml_file_round_trip(tmp_path_factory: pytest.TempPathFactory, data: di
     spec = pipespec.load(data)
     path.write_text(yaml.safe_dump(spec.to_dict()))
     assert pipespec.load(path) == spec
+
+
+# -- hostile spec files (issue 11): each is one located error, fast, never a traceback ---------
+
+
+def _load_error(path: Path) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        pipespec.load(path)
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def test_alias_bomb_fails_fast_with_a_location(tmp_path: Path) -> None:
+    import time
+
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for k in range(1, 10):
+        refs = ", ".join([f"*a{k - 1}"] * 9)
+        lines.append(f"a{k}: &a{k} [{refs}]")
+    lines.append("source: sine")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size < 1200
+    start = time.perf_counter()
+    err = _load_error(path)
+    assert time.perf_counter() - start < 2
+    assert "expands to more than" in err.reason and err.line is not None
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("source: sine\nname: " + "[" * 5000 + "]" * 5000 + "\n")
+    err = _load_error(path)
+    assert "nested deeper than" in err.reason and err.line == 2
+    with pytest.raises(SpecError, match="nested too deeply"):
+        nested: list = []
+        for _ in range(5000):
+            nested = [nested]
+        pipespec.load({"source": "sine", "name": nested})
+
+
+@pytest.mark.parametrize(
+    ("text", "match", "line"),
+    [
+        ("source: sine\nname: a\x00b\n", "is not allowed in a spec", 2),
+        ("source: sine\n? [a, b]\n: 1\n", "complex key", 2),
+        ("source: sine\nseed: " + "9" * 5000 + "\n", "integers in a spec have at most", 2),
+    ],
+    ids=["nul-byte", "complex-key", "huge-integer"],
+)
+def test_malformed_values_are_located(tmp_path: Path, text: str, match: str, line: int) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    err = _load_error(path)
+    assert match in err.reason and err.line == line, str(err)
+
+
+def test_fifo_and_devices_are_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "spec.fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        err = _load_error(path)
+        assert err.io and "expected a regular file" in err.reason
+
+
+def test_a_200_mb_spec_is_refused_by_size_before_parsing(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:  # sparse: costs no disk and no time
+        fh.truncate(200 * 1024 * 1024)
+    start = time.perf_counter()
+    err = _load_error(path)
+    assert time.perf_counter() - start < 1
+    assert err.io and "limit" in err.reason
+
+
+# -- silently wrong numbers (issue 11) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "words"),
+    [
+        ({"source": {"sine": {"noise": float("nan")}}}, "source.sine.noise", "found .nan"),
+        ({"source": {"sine": {"noise": float("inf")}}}, "source.sine.noise", "found .inf"),
+        ({"source": "sine", "seed": 2**64}, "seed", "<= 18446744073709551615"),
+        ({"source": "sine", "loader": {"batch_size": 2.0}}, "loader.batch_size", "an integer"),
+        ({"source": "sine", "loader": {"batch_size": 1e23}}, "loader.batch_size", "an integer"),
+        ({"source": "sine", "loader": {"prefetch_factor": 1e20}}, "loader.prefetch_factor", ""),
+        ({"source": "sine", "loader": {"prefetch_factor": 10**20}}, "loader.prefetch_factor", "<="),
+        ({"source": "sine", "device": "cpu\n"}, "device", "of the form"),
+        (
+            {
+                "source": "sine",
+                "steps": [{"one_of": {"steps": ["t_tag", "t_tag"], "weights": [float("inf"), 1]}}],
+            },
+            "steps[0].one_of.weights",
+            "finite",
+        ),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "seed-2**64",
+        "batch-2.0",
+        "batch-1e23",
+        "prefetch-1e20",
+        "prefetch-10**20",
+        "device-newline",
+        "weights-inf",
+    ],
+)
+def test_wrong_numbers_are_refused(data: dict, path: str, words: str) -> None:
+    with pytest.raises(SpecError) as info:
+        pipespec.load(data)
+    assert info.value.path == path and words in info.value.reason, str(info.value)
+
+
+def test_seed_bounds() -> None:
+    assert pipespec.load({"source": "sine", "seed": 2**64 - 1}).seed == 2**64 - 1
+    assert pipespec.load({"source": "sine", "seed": 0}).seed == 0
+
+
+def test_one_of_weights_are_normalised_in_float64() -> None:
+    import torch
+
+    from pipespec.compose import OneOfStep
+
+    picks = []
+    step = OneOfStep([lambda s, g: 0, lambda s, g: 1], [3e38, 3e38])
+    g = torch.Generator().manual_seed(0)
+    picks = [step({}, g) for _ in range(400)]
+    assert 120 < sum(picks) < 280  # both steps picked (float32 sums overflowed: always the last)
+
+
+# -- every problem in one run --------------------------------------------------------------
+
+
+def test_load_lists_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "five.yaml"
+    path.write_text(
+        "source: {sine: {n: 0}}\nseed: -1\nsteps: [t_jiter, {t_tag: {mode: x}}]\n"
+        "collate: defualt\nloader: {batch_size: 0, bogus: 1}\n"
+    )
+    err = _load_error(path)
+    where = [(p.path, p.line) for p in err.problems]
+    assert len(err.problems) == 7, [str(p) for p in err.problems]
+    assert ("source.sine.n", 1) in where and ("seed", 2) in where
+    assert ("steps[0]", 3) in where and ("steps[1].t_tag.mode", 3) in where
+    assert ("collate", 4) in where and ("loader.batch_size", 5) in where
+    assert ("loader", 5) in where
+
+
+# -- overrides (issue 14 part 3) -----------------------------------------------------------
+
+
+def test_overrides_set_values_before_validation(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "source: sine\nsteps:\n  - t_tag\n  - random_apply: {p: 0.5, steps: [t_tag]}\n"
+        "loader: {batch_size: 4}\n"
+    )
+    spec = pipespec.load(
+        path,
+        overrides=["loader.batch_size=128", "steps[1].p=0.3", "source.n=7", "seed=5"],
+    )
+    assert spec.loader.batch_size == 128 and spec.steps[1].p == 0.3
+    assert spec.source.params["n"] == 7 and spec.seed == 5
+    assert pipespec.load({"source": "sine"}, overrides=["steps=[t_tag]"]).steps[0].name == "t_tag"
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            "loader.bach_size=128",
+            "-s loader.bach_size=128: loader: unknown key 'bach_size' in `loader`; expected one "
+            "of: batch_size, drop_last, num_workers, persistent_workers, pin_memory, "
+            "prefetch_factor, shuffle; did you mean 'batch_size'?",
+        ),
+        (
+            "loader.batch_size=1.5",
+            "-s loader.batch_size=1.5: loader.batch_size: found a number 1.5",
+        ),
+        ("source=sinus", "-s source=sinus: source: unknown source 'sinus'; did you mean 'sine'?"),
+        ("steps[3].p=1", "-s steps[3].p=1: steps has 2 items; [3] does not exist"),
+        (
+            "steps[1].p=2",
+            "-s steps[1].p=2: steps[1].random_apply.p: found 2, expected a probability",
+        ),
+        ("loader..x=1", "-s loader..x=1: cannot read the path"),
+        ("no_equals", "-s no_equals: expected PATH=VALUE"),
+    ],
+)
+def test_override_mistakes_are_located_as_the_override(
+    tmp_path: Path, override: str, expected: str
+) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text("source: sine\nsteps: [t_tag, {random_apply: {steps: [t_tag]}}]\n")
+    with pytest.raises(SpecError) as info:
+        pipespec.load(path, overrides=[override])
+    assert str(info.value).startswith(f"{path}: {expected}"), str(info.value)
+
+
+@given(specs(), st.lists(overrides(), max_size=3))
+def test_overrides_equal_editing_the_data(data: dict, changes: list) -> None:
+    edited = json.loads(json.dumps(data))
+    for _, path, value in changes:
+        node = edited
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    texts = [text for text, _, _ in changes]
+    assert pipespec.load(data, overrides=texts) == pipespec.load(edited)

@@ -74,7 +74,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         spec["pipespec"] = 1
     if draw(st.booleans()):
-        spec["seed"] = draw(st.integers(0, 2**31))
+        spec["seed"] = draw(st.integers(0, 2**64 - 1))
     if draw(st.booleans()):
         spec["steps"] = draw(st.lists(steps(), max_size=3))
     if draw(st.booleans()):
@@ -91,3 +91,20 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             )
         )
     return spec
+
+
+@st.composite
+def overrides(draw: st.DrawFn) -> tuple[str, tuple[str, ...], Any]:
+    """A valid top-level or loader override: (``PATH=VALUE`` text, path, value)."""
+    choices = {
+        ("seed",): st.integers(0, 2**64 - 1),
+        ("loader", "batch_size"): st.integers(1, 1024),
+        ("loader", "shuffle"): st.booleans(),
+        ("loader", "drop_last"): st.booleans(),
+        ("loader", "num_workers"): st.integers(0, 8),
+        ("name",): st.text("abcxyz_", min_size=1, max_size=8),
+    }
+    path = draw(st.sampled_from(sorted(choices)))
+    value = draw(choices[path])
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return f"{'.'.join(path)}={text}", path, value
