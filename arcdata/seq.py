@@ -76,7 +76,7 @@ class SeqVocab:
     def __post_init__(self) -> None:
         ids = [getattr(self, k) for k in _SPECIALS]
         colours = set(range(self.colour, self.colour + 10))
-        if min(ids + [self.colour]) < 0:
+        if min([*ids, self.colour]) < 0:
             raise ArcError(f"arc_seq ids should be >= 0. Got {self.as_dict()}.")
         if len(set(ids)) != len(ids) or colours & set(ids):
             raise ArcError(
@@ -205,7 +205,9 @@ class ArcSeq:
     def _plan(self, sample: Mapping[str, Any]) -> _Seq:
         task_id = sample.get("task_id", "?")
         if "train" in sample:
-            train = [(p["input"], p.get("output"), self.labels == "outputs") for p in sample["train"]]
+            train = [
+                (p["input"], p.get("output"), self.labels == "outputs") for p in sample["train"]
+            ]
             test = [(p["input"], p.get("output"), True) for p in sample["test"]]
         elif "input" in sample:
             train, test = [], [(sample["input"], sample.get("output"), True)]

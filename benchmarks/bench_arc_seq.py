@@ -105,14 +105,20 @@ def main() -> None:
                 fn(b)
             per_run[name].append(args.batch * len(batches) / (time.perf_counter() - start))
     ratios = [a / p for a, p in zip(per_run["arc_seq"], per_run["python"], strict=True)]
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; batches of {args.batch} ARC-AGI-1 training tasks")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads; batches of {args.batch} ARC-AGI-1 training tasks"
+    )
     for name, runs in per_run.items():
-        print(f"{name:8s} best {max(runs):10,.0f} tasks/s  median {statistics.median(runs):10,.0f}"
-              f"  min {min(runs):10,.0f}")
-    print(f"arc_seq / python: best-vs-best {max(per_run['arc_seq']) / max(per_run['python']):.1f}x, "
-          f"per-run ratios {min(ratios):.1f}x..{max(ratios):.1f}x "
-          f"(median {statistics.median(ratios):.1f}x; goal >= 20x)")
+        print(
+            f"{name:8s} best {max(runs):10,.0f} tasks/s  median {statistics.median(runs):10,.0f}"
+            f"  min {min(runs):10,.0f}"
+        )
+    print(
+        f"arc_seq / python: best-vs-best {max(per_run['arc_seq']) / max(per_run['python']):.1f}x, "
+        f"per-run ratios {min(ratios):.1f}x..{max(ratios):.1f}x "
+        f"(median {statistics.median(ratios):.1f}x; goal >= 20x)"
+    )
 
 
 if __name__ == "__main__":
