@@ -73,7 +73,7 @@ class Canonical(NamedTuple):
 
     def grids(self) -> list[np.ndarray]:
         """The canonical grids themselves (None for a missing grid)."""
-        n = 8 * len(self.shapes) * 2
+        n = 8 * len(self.shapes)  # int32 (h, w) per grid
         cells = np.frombuffer(self.key, dtype=np.uint8, offset=n)
         out, start = [], 0
         for h, w in self.shapes:
@@ -394,12 +394,11 @@ def find_duplicates(
     return report
 
 
-def _pair_keys(tasks: Iterable[Task], invariance: str) -> set[bytes]:
-    return {
-        canonical_grids([p.input, p.output], invariance).key  # type: ignore[arg-type]
-        for t in tasks
-        for p in (*t.train, *t.test)
-    }
+def _pair_keys(tasks: Iterable[Task], invariance: str) -> tuple[set[bytes], set[tuple]]:
+    """The canonical keys of every pair of ``tasks`` and their cheap invariants."""
+    pairs = [p for t in tasks for p in (*t.train, *t.test)]
+    keys = {canonical_grids([p.input, p.output], invariance).key for p in pairs}  # type: ignore[arg-type]
+    return keys, {_invariant([p.input, p.output]) for p in pairs}
 
 
 def drop_leaked(
@@ -420,15 +419,19 @@ def drop_leaked(
     against: list[Task] = []
     for e in exclude:
         against += load_tasks(e) if isinstance(e, str) else [e]
-    keys = _pair_keys(against, invariance)
+    keys, invariants = _pair_keys(against, invariance)
+
+    def clean(p: Pair) -> bool:
+        grids = [p.input, p.output]
+        return (
+            _invariant(grids) not in invariants
+            or canonical_grids(grids, invariance).key not in keys  # type: ignore[arg-type]
+        )
+
     kept, dropped = [], 0
     for t in tasks:
-        train = tuple(
-            p for p in t.train if canonical_grids([p.input, p.output], invariance).key not in keys
-        )
-        test = tuple(
-            p for p in t.test if canonical_grids([p.input, p.output], invariance).key not in keys
-        )
+        train = tuple(filter(clean, t.train))
+        test = tuple(filter(clean, t.test))
         dropped += len(t.train) + len(t.test) - len(train) - len(test)
         if train and test:
             kept.append(Task(t.id, train, test, t.split, t.extra))
