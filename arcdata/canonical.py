@@ -133,10 +133,16 @@ def _header(shapes: Sequence[tuple[int, int]]) -> bytes:
     return np.asarray(shapes, dtype=np.int32).reshape(-1, 2).tobytes()
 
 
+def _prep(g: Any) -> np.ndarray | None:
+    if g is None or (type(g) is np.ndarray and g.dtype == np.uint8):
+        return g
+    return np.ascontiguousarray(as_numpy(g), dtype=np.uint8)
+
+
 def canonical_grids(grids: Sequence[Any], invariance: Invariance = "d4_colours") -> Canonical:
     """The canonical form of a list of grids transformed together (None entries allowed)."""
     _check(invariance)
-    gs = [None if g is None else np.ascontiguousarray(as_numpy(g), dtype=np.uint8) for g in grids]
+    gs = [_prep(g) for g in grids]
     if invariance == "exact":
         shapes = tuple((0, 0) if g is None else g.shape for g in gs)
         cells = b"".join(g.tobytes() for g in gs if g is not None)
@@ -321,13 +327,13 @@ def _named_sets(sources: Any) -> dict[str, list[Task]]:
 
 
 def _invariant(grids: Sequence[Any]) -> tuple:
-    """A cheap summary equal for duplicates under every invariance (shapes up to transposition,
-    the per-grid colour counts up to a permutation of colours): only items that share it are
-    canonicalised."""
+    """A cheap summary equal for duplicates under every invariance (the shapes up to
+    transposition, the colour counts up to a permutation of colours): only items that share it
+    are canonicalised."""
     shapes = tuple((0, 0) if g is None else g.shape for g in grids)
     swapped = tuple((w, h) for h, w in shapes)
-    counts = np.stack([np.bincount(g.ravel(), minlength=10)[:10] for g in grids if g is not None])
-    return min(shapes, swapped), counts[:, np.lexsort(counts[::-1])].tobytes()
+    cells = np.concatenate([g.ravel() for g in grids if g is not None])
+    return min(shapes, swapped), np.sort(np.bincount(cells, minlength=10)).tobytes()
 
 
 def _grids_of(x: Any) -> list[Any]:
@@ -345,9 +351,12 @@ def _groups(
         extra = grids.pop() if isinstance(x, Task) else None
         buckets.setdefault((extra, *_invariant(grids)), []).append((item, x))
     table: dict[bytes, list[tuple[Item, Canonical, bytes]]] = {}
+    seen: dict[bytes, Canonical] = {}  # exact copies share one canonical form
     for item, x in (e for bucket in buckets.values() if len(bucket) > 1 for e in bucket):
-        c = canon(x, invariance)
-        exact = canon(x, "exact").key if invariance != "exact" else c.key
+        exact = canon(x, "exact").key
+        c = seen.get(exact)
+        if c is None:
+            c = seen[exact] = canon(x, invariance)
         table.setdefault(c.key, []).append((item, c, exact))
     return [g for g in table.values() if len(g) > 1]
 
