@@ -294,22 +294,21 @@ class ArcSeq:
         row_of, offset, n_rows, width = self._placement(lengths)
         dest = np.repeat(row_of * width + offset, lengths) + pos
 
-        def scatter(values: np.ndarray, fill: int) -> torch.Tensor:
-            out = np.full(n_rows * width, fill, dtype=np.int64)
-            out[dest] = values
-            return torch.from_numpy(out.reshape(n_rows, width))
-
-        batch: dict[str, Any] = {
-            "input_ids": scatter(tok, v.pad),
-            "labels": scatter(labels, IGNORE_INDEX),
-            "position_ids": scatter(pos, 0),
-            "row_ids": scatter(row_ids, 0),
-            "col_ids": scatter(col_ids, 0),
-        }
+        # One zeroed buffer for the five (R, L) int64 outputs: calloc'd pages that only padding
+        # would touch stay untouched, and two fills give PAD and the ignore index.
+        buf = np.zeros((5, n_rows * width), dtype=np.int64)
+        buf[0].fill(v.pad)
+        buf[1].fill(IGNORE_INDEX)
+        for k, values in enumerate((tok, labels, pos, row_ids, col_ids)):
+            buf[k, dest] = values
+        planes = torch.from_numpy(buf.reshape(5, n_rows, width))
+        names = ("input_ids", "labels", "position_ids", "row_ids", "col_ids")
+        batch: dict[str, Any] = dict(zip(names, planes.unbind(0), strict=True))
         if self.pack:
             self._pack_masks(batch, dest, lengths, row_of, n_rows, width)
         else:
-            batch["attention_mask"] = scatter(np.ones(len(tok), dtype=np.int64), 0)
+            inside = np.arange(width) < lengths[:, None]
+            batch["attention_mask"] = torch.from_numpy(inside.astype(np.int64))
         batch.update(
             task_id=[s.get("task_id") for s in samples],
             index=[s.get("index") for s in samples],
