@@ -73,27 +73,48 @@ def fine_tune(model: TinyLM, task: arcdata.Task, steps: int, views: int, seed: i
 
 
 @torch.no_grad()
-def generate(model: TinyLM, prompt: dict, budget: int, collate: ArcSeq) -> torch.Tensor:
-    """Greedy tokens after the prompt until EOS (or ``budget`` tokens); no cache, small inputs."""
+def generate(model: TinyLM, prompts: list[dict], budget: int, collate: ArcSeq) -> torch.Tensor:
+    """Greedy answers to all prompts at once until each has EOS (or ``budget`` tokens).
+
+    The prompts are padded on the right; every row reads its next token at its own end, and
+    the causal mask keeps each row from seeing the padding after it. No cache: inputs are small.
+    """
     v = collate.vocab
-    batch = collate([prompt])
-    ids = batch["input_ids"][0].tolist()
-    out: list[int] = []
+    batch = collate(prompts)
+    n_rows = len(prompts)
+    ends = torch.tensor(batch["seq_length"])
+    width = int(ends.max()) + budget
+    grow = {k: torch.zeros(n_rows, width, dtype=torch.long) for k in ("row_ids", "col_ids")}
+    ids = torch.full((n_rows, width), v.pad, dtype=torch.long)
+    ids[:, : batch["input_ids"].shape[1]] = batch["input_ids"]
+    for k in grow:
+        grow[k][:, : batch[k].shape[1]] = batch[k]
+    out: list[list[int]] = [[] for _ in range(n_rows)]
+    done = torch.zeros(n_rows, dtype=torch.bool)
+    rows = torch.arange(n_rows)
     for _ in range(budget):
-        n = len(ids)
+        n = int(ends.max())
         step = {
-            "input_ids": torch.tensor([ids]),
-            "position_ids": torch.arange(n)[None],
-            "row_ids": torch.tensor([batch["row_ids"][0].tolist() + rows_cols(out, v)[0]]),
-            "col_ids": torch.tensor([batch["col_ids"][0].tolist() + rows_cols(out, v)[1]]),
-            "attention_mask": torch.ones(1, n, dtype=torch.long),
+            "input_ids": ids[:, :n],
+            "position_ids": torch.arange(n).expand(n_rows, n),
+            "row_ids": grow["row_ids"][:, :n],
+            "col_ids": grow["col_ids"][:, :n],
+            "attention_mask": torch.ones(n_rows, n, dtype=torch.long),
         }
-        token = int(model(step)[0, -1].argmax())
-        out.append(token)
-        ids.append(token)
-        if token == v.eos:
+        tokens = model(step)[rows, ends - 1].argmax(-1)
+        for i in (~done).nonzero().flatten().tolist():
+            t = int(tokens[i])
+            out[i].append(t)
+            r, c = rows_cols(out[i], v)
+            ids[i, ends[i]] = t
+            grow["row_ids"][i, ends[i]], grow["col_ids"][i, ends[i]] = r[-1], c[-1]
+            ends[i] += 1
+            done[i] = t == v.eos
+        if done.all():
             break
-    return torch.tensor(out)
+    return torch.nn.utils.rnn.pad_sequence(
+        [torch.tensor(o) for o in out], batch_first=True, padding_value=v.pad
+    )
 
 
 def rows_cols(tokens: list[int], v) -> tuple[list[int], list[int]]:
@@ -163,11 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             prompt = {**sample, "test": [{"input": test_pair["input"], "output": None}]}
             views = arcdata.views(prompt, args.views, seed=args.seed + k)
             candidates = []
-            for view in views:
-                tokens = generate(model, view, budget, collate)
-                (answer,) = arcdata.decode_seq(tokens[None], batch=collate([view]))
+            tokens = generate(model, views, budget, collate)
+            for answer in arcdata.decode_seq(tokens, batch=collate(views)):
                 if answer["output"] is not None:  # malformed answers carry a reason instead
-                    candidates.append((answer["output"], view["aug"]))
+                    candidates.append((answer["output"], answer["aug"]))
 
             def scorer(grid, aug, v, views=views, model=model):
                 return log_likelihood(model, views[v], grid, collate)
