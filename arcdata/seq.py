@@ -120,10 +120,19 @@ def _grid_template(h: int, w: int, newline: int) -> tuple[np.ndarray, np.ndarray
     return tok, rows, cols
 
 
-@lru_cache(maxsize=64)
-def _special(token: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    zero = np.zeros(1, dtype=np.int64)
-    return np.array([token], dtype=np.int64), zero, zero
+@lru_cache(maxsize=8192)
+def _block(h: int, w: int, pre: tuple[int, ...], post: tuple[int, ...], newline: int) -> np.ndarray:
+    """(3, n): tokens, row ids, col ids of marker tokens ``pre``, an h x w grid, ``post``."""
+    out = np.zeros((3, len(pre) + h * (w + 1) + len(post)), dtype=np.int64)
+    out[0, : len(pre)] = pre
+    if post:
+        out[0, -len(post) :] = post
+    if h:
+        tok, rows, cols = _grid_template(h, w, newline)
+        grid = slice(len(pre), len(pre) + tok.size)
+        out[0, grid], out[1, grid], out[2, grid] = tok, rows, cols
+    out.flags.writeable = False
+    return out
 
 
 def _shape(g: Any, task_id: Any) -> tuple[int, int]:
@@ -248,45 +257,46 @@ class ArcSeq:
             raise ArcError("arc_seq: cannot collate an empty list of samples")
         v = self.vocab
         plans = [self._plan(s) for s in samples]
-        toks: list[np.ndarray] = []
-        rows: list[np.ndarray] = []
-        cols: list[np.ndarray] = []
+        blocks: list[np.ndarray] = []  # (3, n) tokens / row ids / col ids per block
         seg_len: list[int] = []
         seg_lab: list[bool] = []
         cells: list[np.ndarray] = []
-        bos, inp_m, out_m, eos = _special(v.bos), _special(v.input), _special(v.output), None
-        if self.eos:
-            eos = _special(v.eos)
-
-        def add(t: tuple[np.ndarray, np.ndarray, np.ndarray], label: bool) -> None:
-            toks.append(t[0])
-            rows.append(t[1])
-            cols.append(t[2])
-            seg_len.append(len(t[0]))
-            seg_lab.append(label)
-
+        nl = v.newline
+        pre_in = (v.input,) if self.markers else ()
+        post_in = (v.output,) if self.markers else ()
+        post_out = (v.eos,) if self.eos else ()
+        bos = _block(0, 0, (v.bos,), (), nl)
+        add_block, add_len, add_lab, add_cells = (
+            blocks.append,
+            seg_len.append,
+            seg_lab.append,
+            cells.append,
+        )
         for plan in plans:
             if self.bos:
-                add(bos, False)
+                add_block(bos)
+                add_len(1)
+                add_lab(False)
             for g_in, g_out, labelled in plan.pairs:
-                if self.markers:
-                    add(inp_m, False)
-                add(_grid_template(*g_in.shape, v.newline), False)
-                cells.append(np.asarray(g_in).ravel())
-                if self.markers:
-                    add(out_m, False)
+                h, w = g_in.shape
+                block = _block(h, w, pre_in, post_in, nl)
+                add_block(block)
+                add_len(block.shape[1])
+                add_lab(False)
+                add_cells(g_in.ravel())
                 if g_out is not None:
-                    add(_grid_template(*g_out.shape, v.newline), labelled)
-                    cells.append(np.asarray(g_out).ravel())
-                    if eos is not None:
-                        add(eos, labelled)
-        tok = np.concatenate(toks)
+                    h, w = g_out.shape
+                    block = _block(h, w, (), post_out, nl)
+                    add_block(block)
+                    add_len(block.shape[1])
+                    add_lab(labelled)
+                    add_cells(g_out.ravel())
+        tok, row_ids, col_ids = np.concatenate(blocks, axis=1)
         is_cell = tok == _CELL
         flat = np.concatenate(cells)
         tok[is_cell] = flat.astype(np.int64) + v.colour if v.colour else flat
         lab = np.repeat(np.array(seg_lab), seg_len)
         labels = np.where(lab, tok, IGNORE_INDEX)
-        row_ids, col_ids = np.concatenate(rows), np.concatenate(cols)
 
         lengths = np.fromiter((p.length for p in plans), dtype=np.int64, count=len(plans))
         starts = np.cumsum(lengths) - lengths
