@@ -1,8 +1,8 @@
 """Registers arcdata's components with pipespec (entry point ``pipespec.plugins``).
 
 sources ``arc``, ``arc_loo``; steps ``dihedral``, ``color_permute``, ``shuffle_pairs``,
-``translate``; collates ``arc_pad``, ``arc_tasks``, ``arc_seq``; the ``arc`` preview renderer (matplotlib is imported only
-when it draws).
+``translate``; collates ``arc_pad``, ``arc_tasks``, ``arc_seq``; the ``arc`` preview renderer
+(matplotlib is imported only when it draws).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def _declare_contracts(registry: Registry) -> None:
     registry.declare("step", "shuffle_pairs", accepts=("arc_task",))
     registry.declare("collate", "arc_pad", accepts=("arc_pair",), check=_canvas_fits)
     registry.declare("collate", "arc_tasks", accepts=("arc_task",), check=_canvas_fits)
+    registry.declare("source", "arc_loo", produces="arc_task")
+    registry.declare("collate", "arc_seq", accepts=any_arc)
 
 
 def _view(params: Any) -> str:
