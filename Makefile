@@ -19,6 +19,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python examples/demo.py examples out
 	$(BIN)/python examples/linear_models.py
 	$(BIN)/python examples/arc_loop.py
+	$(BIN)/python examples/arc_ttt.py
 
 # Headless Chromium for the HTML view's browser tests (tests/test_html_view.py): Debian's package,
 # installed when running as root and missing; elsewhere those tests skip and say why.

@@ -36,11 +36,24 @@ if TYPE_CHECKING:
         permute_colors,
         translate_grid,
     )
+    from .canonical import (
+        canonical_grid,
+        canonical_pair,
+        canonical_task,
+        drop_leaked,
+        find_duplicates,
+        grid_hash,
+        pair_hash,
+        task_hash,
+    )
     from .collate import ArcPad, ArcTasksPad, decode_eos, uncollate
     from .datasets import ArcPairs, ArcTasks
+    from .episodes import ArcLeaveOneOut, leave_one_out, views
     from .formats import load, save
+    from .likelihood import Ranked, likelihood_vote
     from .render import render_batch, render_prediction, render_task
     from .scoring import Score, Vote, score, vote, write_submission
+    from .seq import ArcSeq, SeqVocab, decode_seq, ids_to_text, text_to_ids, to_text, uncollate_seq
 
 # Light modules (no torch, no matplotlib), imported at once; ``validate`` must be bound here, or
 # the submodule ``arcdata.validate`` would shadow the function once something imports it.
@@ -58,6 +71,13 @@ _HOME = {
     "formats": "load save",
     "render": "render_batch render_prediction render_task",
     "scoring": "Score Vote score vote write_submission",
+    "canonical": (
+        "canonical_grid canonical_pair canonical_task drop_leaked find_duplicates grid_hash "
+        "pair_hash task_hash"
+    ),
+    "episodes": "ArcLeaveOneOut leave_one_out views",
+    "likelihood": "Ranked likelihood_vote",
+    "seq": "ArcSeq SeqVocab decode_seq ids_to_text text_to_ids to_text uncollate_seq",
 }
 _WHERE = {name: module for module, names in _HOME.items() for name in names.split()}
 
@@ -66,38 +86,58 @@ __all__ = [
     "DIHEDRAL_NAMES",
     "ArcError",
     "ArcFormatError",
+    "ArcLeaveOneOut",
     "ArcPad",
     "ArcPairs",
+    "ArcSeq",
     "ArcTasks",
     "ArcTasksPad",
     "ArcValidationError",
     "ColorPermute",
     "Dihedral",
     "Pair",
+    "Ranked",
     "Score",
+    "SeqVocab",
     "ShufflePairs",
     "Task",
     "Translate",
     "Vote",
     "augment_grid",
+    "canonical_grid",
+    "canonical_pair",
+    "canonical_task",
     "compose",
     "decode_eos",
+    "decode_seq",
     "dihedral_grid",
+    "drop_leaked",
+    "find_duplicates",
+    "grid_hash",
+    "ids_to_text",
     "inverse",
     "invert",
+    "leave_one_out",
+    "likelihood_vote",
     "load",
+    "pair_hash",
     "permute_colors",
     "render_batch",
     "render_prediction",
     "render_task",
     "save",
     "score",
+    "task_hash",
+    "text_to_ids",
+    "to_text",
     "translate_grid",
     "uncollate",
+    "uncollate_seq",
     "validate",
     "validate_path",
     "validate_submission",
     "validate_task",
+    "views",
     "vote",
     "write_submission",
 ]

@@ -32,8 +32,8 @@ from .validate import Report, iter_json_files, validate_file
 
 __all__ = ["SUBCOMMAND_MODULES", "build_parser", "main"]
 
-#: arcdata modules whose ``add_cli(subparsers)`` adds a subcommand (render, score).
-SUBCOMMAND_MODULES = ("arcdata.render", "arcdata.scoring")
+#: arcdata modules whose ``add_cli(subparsers)`` adds a subcommand (render, score, dedup).
+SUBCOMMAND_MODULES = ("arcdata.render", "arcdata.scoring", "arcdata.canonical")
 PROGRESS_MIN_FILES = 50
 _VALIDATE_FORMATS = ("auto", "task", "pairs", "kaggle", "combined", "solutions", "submission")
 

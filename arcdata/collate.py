@@ -310,7 +310,12 @@ def uncollate(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The samples an ``arc_pad`` or ``arc_tasks`` batch was made from, grids cropped exactly.
 
     Grids come back as uint8 numpy arrays; an output of shape (0, 0) comes back as None.
+    ``arc_seq`` batches are read back by :func:`arcdata.seq.uncollate_seq`.
     """
+    if "input_ids" in batch:
+        from .seq import uncollate_seq
+
+        return uncollate_seq(batch)
     offset = int(batch.get("layout", {}).get("offset", 0))
     if "train_input" in batch:
         out = []

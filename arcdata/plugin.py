@@ -1,8 +1,8 @@
 """Registers arcdata's components with pipespec (entry point ``pipespec.plugins``).
 
-source ``arc``; steps ``dihedral``, ``color_permute``, ``shuffle_pairs``, ``translate``;
-collates ``arc_pad``, ``arc_tasks``; the ``arc`` preview renderer (matplotlib is imported only
-when it draws).
+sources ``arc``, ``arc_loo``; steps ``dihedral``, ``color_permute``, ``shuffle_pairs``,
+``translate``; collates ``arc_pad``, ``arc_tasks``, ``arc_seq``; the ``arc`` preview renderer
+(matplotlib is imported only when it draws).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pipespec.registry import Registry
 from .augment import ColorPermute, Dihedral, ShufflePairs, Translate
 from .collate import ArcPad, ArcTasksPad, is_arc_batch
 from .datasets import arc_source
+from .episodes import arc_loo
+from .seq import ArcSeq
 
 
 def _draw(batch: Any, path: str | os.PathLike[str], max_items: int = 8, **options: Any) -> None:
@@ -26,12 +28,14 @@ def _draw(batch: Any, path: str | os.PathLike[str], max_items: int = 8, **option
 def register(registry: Registry) -> None:
     """Add arcdata's source, steps, collates and renderer to ``registry``."""
     registry.add("source", "arc", arc_source)
+    registry.add("source", "arc_loo", arc_loo)
     registry.add("step", "dihedral", Dihedral)
     registry.add("step", "color_permute", ColorPermute)
     registry.add("step", "shuffle_pairs", ShufflePairs)
     registry.add("step", "translate", Translate)
     registry.add("collate", "arc_pad", ArcPad)
     registry.add("collate", "arc_tasks", ArcTasksPad)
+    registry.add("collate", "arc_seq", ArcSeq)
     registry.add_renderer("arc", is_arc_batch, _draw)
     _declare_contracts(registry)
 
@@ -45,6 +49,8 @@ def _declare_contracts(registry: Registry) -> None:
     registry.declare("step", "shuffle_pairs", accepts=("arc_task",))
     registry.declare("collate", "arc_pad", accepts=("arc_pair",), check=_canvas_fits)
     registry.declare("collate", "arc_tasks", accepts=("arc_task",), check=_canvas_fits)
+    registry.declare("source", "arc_loo", produces="arc_task")
+    registry.declare("collate", "arc_seq", accepts=any_arc)
 
 
 def _view(params: Any) -> str:
