@@ -35,7 +35,7 @@ from pipespec.fsutil import read_regular
 from ._fixture import CIFAR10_CLASSES, FIXTURE_LABEL, TEST_FIXTURE, TRAIN_FIXTURE, fixture_arrays
 from .cifar_pickle import MAX_PICKLE_BYTES, read_cifar_pickle
 from .cifar_pickle import text as _text
-from .errors import CifarError
+from .errors import CifarError, CifarMissingError
 
 __all__ = [
     "Cifar10",
@@ -242,12 +242,12 @@ def load_cifar(root: str | Path, *, variant: str = "cifar10", train: bool = True
     root = Path(root)
     found = _find_layout(root, variant)
     if found is None:
-        raise CifarError(_missing_message(root, variant, train))
+        raise CifarMissingError(_missing_message(root, variant, train))
     layout, folder = found
     files = layout.train if train else layout.test
     for name in files:
         if not (folder / name).exists():
-            raise CifarError(
+            raise CifarMissingError(
                 f"{folder / name}: file missing; the {layout.folder} folder is incomplete "
                 f"(expected {', '.join(files)}). Download CIFAR again."
             )

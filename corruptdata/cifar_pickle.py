@@ -30,7 +30,7 @@ import numpy as np
 
 from pipespec.fsutil import open_regular
 
-from .errors import CifarError
+from .errors import CifarError, CifarMissingError
 
 __all__ = ["MAX_PICKLE_BYTES", "read_cifar_pickle", "text"]
 
@@ -218,7 +218,7 @@ def read_cifar_pickle(path: str | os.PathLike[str]) -> dict[str, Any]:
         with open_regular(path, MAX_PICKLE_BYTES) as f:
             obj = _finish(_CifarUnpickler(f, encoding="bytes").load())
     except FileNotFoundError:
-        raise CifarError(f"{path}: file not found") from None
+        raise CifarMissingError(f"{path}: file not found") from None
     except _Global as err:
         raise CifarError(
             f"{path}: refused to unpickle the global {err.module}.{err.name}; a CIFAR file "
