@@ -265,3 +265,24 @@ def test_example_spec_builds_on_the_fixture_and_previews(
     assert batch["mask"].shape == (8, 32, 32) and batch["mask"].any()
     assert all(c.endswith("black_patches+gaussian_noise") for c in batch["corruption"])
     assert draw_batch(batch, tmp_path / "b.png", max_items=4) == "corrupt"
+
+
+def test_demo_writes_its_fixture_under_out_not_data_cifar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo` offline: the fixture goes to out/fixture-cifar; data/cifar stays absent, ready
+    for the real download (issue 10)."""
+    import importlib.util
+
+    import pipespec
+
+    examples = Path(__file__).parents[1] / "examples"
+    spec_obj = importlib.util.spec_from_file_location("demo_under_test", examples / "demo.py")
+    demo = importlib.util.module_from_spec(spec_obj)
+    spec_obj.loader.exec_module(demo)
+    monkeypatch.chdir(tmp_path)
+    spec, note = demo._prepare(pipespec.load(examples / "cifar_denoise.yaml"), Path("out"))
+    assert not Path("data").exists()
+    assert spec.source.params["root"] == str(Path("out") / "fixture-cifar")
+    assert (Path("out") / "fixture-cifar" / "cifar-10-batches-py" / "test_batch").is_file()
+    assert "no CIFAR-10 at data/cifar" in note
