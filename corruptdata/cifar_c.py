@@ -245,13 +245,17 @@ class _Output:
             self.abort()
             raise
 
+    @property
+    def fd(self) -> int:
+        """The temp file's descriptor (forked workers inherit it and write their blocks)."""
+        return self._fh.fileno()
+
+    def position(self, first_row: int) -> int:
+        """The byte offset of image ``first_row`` in the file."""
+        return self.offset + first_row * self.row
+
     def write(self, first_row: int, block: np.ndarray) -> None:
-        view = memoryview(np.ascontiguousarray(block, dtype=np.uint8)).cast("B")
-        pos = self.offset + first_row * self.row
-        fd = self._fh.fileno()
-        while view:
-            n = os.pwrite(fd, view, pos)
-            view, pos = view[n:], pos + n
+        _pwrite(self.fd, block, self.position(first_row))
 
     def finish(self) -> None:
         self._cm.__exit__(None, None, None)  # fsync, rename, fsync the folder
@@ -263,6 +267,13 @@ class _Output:
 
 class _Abort(Exception):
     pass
+
+
+def _pwrite(fd: int, block: np.ndarray, pos: int) -> None:
+    view = memoryview(np.ascontiguousarray(block, dtype=np.uint8)).cast("B")
+    while view:
+        n = os.pwrite(fd, view, pos)
+        view, pos = view[n:], pos + n
 
 
 def materialize_arrays(
@@ -468,15 +479,16 @@ def _worker_init(floats: torch.Tensor, counter: Any, parent: int) -> None:
     _WORKER.update(floats=floats, counter=counter)
 
 
-def _worker_task(name: str, severity: int, seed: int) -> tuple[str, int, np.ndarray]:
+def _worker_task(name: str, severity: int, seed: int, fd: int, pos: int) -> tuple[str, int]:
+    """Corrupt one (name, severity) block and write it at ``pos`` of the inherited temp file."""
     floats = _WORKER["floats"]
     counter = _WORKER["counter"]
-    block = np.empty((floats.shape[0], *floats.shape[2:], floats.shape[1]), dtype=np.uint8)
+    row = int(np.prod(floats.shape[1:]))
     for start, chunk in _blocks(floats, name, severity, seed):
-        block[start : start + len(chunk)] = chunk
+        _pwrite(fd, chunk, pos + start * row)
         with counter.get_lock():
             counter.value += len(chunk)
-    return name, severity, block
+    return name, severity
 
 
 def _write_parallel(
@@ -490,10 +502,11 @@ def _write_parallel(
     shape: tuple[int, ...],
     done: Callable[[str], None],
 ) -> None:
-    """(name, severity) blocks over forked workers (the images are shared, not copied); each
-    block comes back to this process, the only writer; a name's file is renamed as soon as its
-    5 blocks are in, so an interruption keeps it. On any exception (Ctrl-C, SIGTERM, a worker's
-    error) the workers are killed at once, not waited for."""
+    """(name, severity) blocks over forked workers. The images are shared, not copied, and so
+    are the temp files: they are all created (exclusively) before the workers fork, and each
+    worker writes its block at its offset. A name's file is renamed as soon as its 5 blocks are
+    in, so an interruption keeps it. On any exception (Ctrl-C, SIGTERM, a worker's error) the
+    workers are killed at once, not waited for, and the temp files removed."""
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -501,19 +514,24 @@ def _write_parallel(
     counter = ctx.Value("q", 0)
     n_img = floats.shape[0]
     left = {name: len(SEVERITIES) for name in todo}
+    for name in todo:
+        outputs[name] = _Output(out / f"{name}.npy", shape)
     pool = ProcessPoolExecutor(
         workers, ctx, initializer=_worker_init, initargs=(floats, counter, os.getpid())
     )
     try:
-        pending = {pool.submit(_worker_task, n, s, seed) for n in todo for s in SEVERITIES}
+        pending = {
+            pool.submit(
+                _worker_task, n, s, seed, outputs[n].fd, outputs[n].position((s - 1) * n_img)
+            )
+            for n in todo
+            for s in SEVERITIES
+        }
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             bar.update(counter.value - bar.n)
             for fut in finished:
-                name, severity, block = fut.result()  # re-raises a worker's error here
-                if name not in outputs:
-                    outputs[name] = _Output(out / f"{name}.npy", shape)
-                outputs[name].write((severity - 1) * n_img, block)
+                name, _ = fut.result()  # re-raises a worker's error here
                 left[name] -= 1
                 if not left[name]:
                     outputs.pop(name).finish()
