@@ -352,17 +352,8 @@ def materialize_arrays(
         _check_manifest(out, old, manifest, names)
         files = old.get("files") if old is not None else None
         manifest["files"] = files = dict(files) if isinstance(files, dict) else {}
-        _write_manifest(out, manifest)
 
         result = MaterializeResult(out, images=int(n_img))
-        labels_path = out / "labels.npy"
-        if not _complete(labels_path, files.get("labels")):
-            buf = io.BytesIO()
-            np.save(buf, np.tile(labs, len(SEVERITIES)), allow_pickle=False)
-            atomic_write(labels_path, buf.getvalue())
-            files["labels"] = _digest(labels_path)
-            _write_manifest(out, manifest)
-
         todo = []
         for name in names:
             if _complete(out / f"{name}.npy", files.get(name)):
@@ -370,9 +361,16 @@ def materialize_arrays(
             else:
                 files.pop(name, None)
                 todo.append(name)
+        labels_path = out / "labels.npy"
+        if not _complete(labels_path, files.get("labels")):
+            buf = io.BytesIO()
+            np.save(buf, np.tile(labs, len(SEVERITIES)), allow_pickle=False)
+            data = buf.getvalue()
+            atomic_write(labels_path, data)
+            files["labels"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        _write_manifest(out, manifest)  # before any data file: a crash leaves a known folder
         if not todo:
             return result
-        _write_manifest(out, manifest)
 
         def done(name: str) -> None:
             files[name] = _digest(out / f"{name}.npy")

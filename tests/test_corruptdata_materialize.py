@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from hashlib import sha256
 from pathlib import Path
 
 import numpy as np
@@ -327,7 +328,8 @@ def test_a_replaced_file_is_not_counted_complete(cifar_root: Path, tmp_path: Pat
     np.save(out / "gaussian_noise.npy", np.zeros((5 * N, 32, 32, 3), np.uint8))  # valid, wrong
     manifest = json.loads((out / "corruptdata.json").read_text())
     assert set(manifest["files"]) == {*NAMES, "labels"}
-    assert manifest["files"]["contrast"]["bytes"] == (out / "contrast.npy").stat().st_size
+    raw = (out / "contrast.npy").read_bytes()  # what `sha256sum contrast.npy` prints
+    assert manifest["files"]["contrast"] == {"bytes": len(raw), "sha256": sha256(raw).hexdigest()}
     result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
     assert result.written == ["gaussian_noise"] and result.skipped == ["contrast"]
     assert (out / "gaussian_noise.npy").read_bytes() == good
