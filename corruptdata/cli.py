@@ -47,8 +47,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     from .render import render_sheet
 
     ds = Cifar10(args.cifar, train=args.train, fixture=args.fixture)
-    if not 0 <= args.index < len(ds):
-        raise CorruptError(f"--index {args.index} is outside 0..{len(ds) - 1} ({ds})")
+    check_range(args.index, "--index", Range(ge=0, le=len(ds) - 1), CorruptError, integer=True)
     sample = ds[args.index]
     classes = ds.classes or []
     label = classes[sample["label"]] if sample["label"] < len(classes) else str(sample["label"])
