@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .api import corrupt, names
-from .errors import CifarError, CorruptError, CorruptParamError
+from .errors import CifarError, CifarMissingError, CorruptError, CorruptParamError
 from .transforms import (
     TRANSFORMS,
     BlackPatches,
@@ -54,6 +54,7 @@ __all__ = [
     "BlackPatches",
     "Brightness",
     "CifarError",
+    "CifarMissingError",
     "Contrast",
     "CorruptError",
     "CorruptParamError",

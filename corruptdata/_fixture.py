@@ -16,13 +16,16 @@ tell a fixture from real data even after a real download overwrote part of the f
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import struct
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+
+from pipespec.fsutil import atomic_write
+
+from .cifar_pickle import read_cifar_pickle, text
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -31,6 +34,7 @@ __all__ = [
     "ensure_fixture",
     "fixture_arrays",
     "has_cifar10",
+    "is_fixture_folder",
     "write_cifar10_binary",
     "write_cifar10_python",
     "write_cifar100_binary",
@@ -111,12 +115,6 @@ def dump_py2_pickle(obj: Any) -> bytes:
     return buf.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _batch(images: np.ndarray, labels: np.ndarray, label_key: str, batch_label: str) -> dict:
     n = len(images)
     return {
@@ -140,15 +138,15 @@ def write_cifar10_python(
     chunks = np.array_split(np.arange(len(train[0])), 5)
     for i, idx in enumerate(chunks, start=1):
         batch = _batch(train[0][idx], train[1][idx], "labels", f"{batch_label} batch {i} of 5")
-        _write_atomic(folder / f"data_batch_{i}", dump_py2_pickle(batch))
+        atomic_write(folder / f"data_batch_{i}", dump_py2_pickle(batch))
     batch = _batch(test[0], test[1], "labels", f"{batch_label} testing batch 1 of 1")
-    _write_atomic(folder / "test_batch", dump_py2_pickle(batch))
+    atomic_write(folder / "test_batch", dump_py2_pickle(batch))
     meta = {
         "num_cases_per_batch": len(chunks[0]),
         "label_names": list(CIFAR10_CLASSES),
         "num_vis": 3072,
     }
-    _write_atomic(folder / "batches.meta", dump_py2_pickle(meta))
+    atomic_write(folder / "batches.meta", dump_py2_pickle(meta))
     return folder
 
 
@@ -165,12 +163,12 @@ def write_cifar100_python(
     for name, (images, fine, coarse) in (("train", train), ("test", test)):
         batch = _batch(images, fine, "fine_labels", f"{batch_label} {name}ing batch 1 of 1")
         batch["coarse_labels"] = [int(v) for v in coarse]
-        _write_atomic(folder / name, dump_py2_pickle(batch))
+        atomic_write(folder / name, dump_py2_pickle(batch))
     meta = {
         "fine_label_names": [f"fine_{i}" for i in range(100)],
         "coarse_label_names": [f"coarse_{i}" for i in range(20)],
     }
-    _write_atomic(folder / "meta", dump_py2_pickle(meta))
+    atomic_write(folder / "meta", dump_py2_pickle(meta))
     return folder
 
 
@@ -187,9 +185,9 @@ def write_cifar10_binary(
 
     chunks = np.array_split(np.arange(len(train[0])), 5)
     for i, idx in enumerate(chunks, start=1):
-        _write_atomic(folder / f"data_batch_{i}.bin", records(train[0][idx], train[1][idx]))
-    _write_atomic(folder / "test_batch.bin", records(*test))
-    (folder / "batches.meta.txt").write_text("\n".join(CIFAR10_CLASSES) + "\n")
+        atomic_write(folder / f"data_batch_{i}.bin", records(train[0][idx], train[1][idx]))
+    atomic_write(folder / "test_batch.bin", records(*test))
+    atomic_write(folder / "batches.meta.txt", "\n".join(CIFAR10_CLASSES) + "\n")
     return folder
 
 
@@ -204,7 +202,7 @@ def write_cifar100_binary(
     for name, (images, fine, coarse) in (("train", train), ("test", test)):
         head = np.stack([coarse, fine], axis=1).astype(np.uint8)
         rec = np.concatenate([head, images.reshape(-1, 3072)], axis=1).astype(np.uint8)
-        _write_atomic(folder / f"{name}.bin", rec.tobytes())
+        atomic_write(folder / f"{name}.bin", rec.tobytes())
     return folder
 
 
@@ -219,18 +217,28 @@ def has_cifar10(root: str | Path) -> bool:
     )
 
 
+def is_fixture_folder(root: str | Path) -> bool:
+    """True when ``root`` holds corruptdata's fixture in the python layout (its test batch says
+    so in ``batch_label``); False for real data, the binary layout, or no data."""
+    root = Path(root)
+    folder = root if root.name == "cifar-10-batches-py" else root / "cifar-10-batches-py"
+    if not (folder / "test_batch").is_file():
+        return False
+    label = text(read_cifar_pickle(folder / "test_batch").get("batch_label", ""))
+    return isinstance(label, str) and label.startswith(FIXTURE_LABEL)
+
+
 def ensure_fixture(
     root: str | Path, *, train: int = TRAIN_FIXTURE, test: int = TEST_FIXTURE
 ) -> bool:
     """Make sure ``root`` holds a readable CIFAR-10; write the tiny fixture if it has none.
 
     Returns True when ``root`` holds (or now holds) the fixture rather than real data, so the
-    caller can say so, e.g. "no CIFAR at data/cifar: using a 64-image fixture in the CIFAR
-    format". Real data already there is never touched.
+    caller can say so, e.g. "no CIFAR at out/fixture-cifar: using a 64-image fixture in the
+    CIFAR format". Real data already there is never touched. Write it somewhere of its own (not
+    data/cifar, where the real data goes); ``Cifar10(root, fixture=True)`` needs no files at all.
     """
-    from .cifar import is_fixture  # local: cifar imports torch, this module only numpy
-
     if has_cifar10(root):
-        return is_fixture(root)
+        return is_fixture_folder(root)
     write_cifar10_python(root, fixture_arrays(train, seed=0), fixture_arrays(test, seed=1))
     return True

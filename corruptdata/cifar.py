@@ -9,10 +9,11 @@ itself is accepted too):
   (records of 1 label byte + 3072 pixel bytes)
 - ``cifar-100-binary/``: ``train.bin``, ``test.bin`` (records of coarse byte + fine byte + 3072)
 
-The python layout is pickle, which can run arbitrary code. Files are read with a restricted
-unpickler that admits only the globals the published files contain (numpy's array
-reconstructor, ``numpy.ndarray`` and the uint8 ``numpy.dtype``); anything else raises
-:class:`CifarError` naming the file and the refused global before it can run.
+The python layout is pickle, which can run arbitrary code. Files are read through one closed
+allowlist (numpy's array reconstruction with integer dtypes, and latin1 bytes), the arrays built
+only from the file's own bytes; anything else raises :class:`CifarError` naming the file and
+the refused global before it can run (see :mod:`corruptdata.cifar_pickle`). Files written by
+Python 3 at protocols 2 to 5, with labels as a list of ints or an integer array, are read too.
 
 Images are decoded once, at construction, into one uint8 tensor (N, 3, 32, 32); a sample is
 ``{"image": uint8 (3, 32, 32), "label": int, "index": int}`` (CIFAR-100 adds ``coarse_label``).
@@ -20,7 +21,6 @@ Images are decoded once, at construction, into one uint8 tensor (N, 3, 32, 32); 
 
 from __future__ import annotations
 
-import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +30,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from pipespec.fsutil import read_regular
+
 from ._fixture import CIFAR10_CLASSES, FIXTURE_LABEL, TEST_FIXTURE, TRAIN_FIXTURE, fixture_arrays
-from .errors import CifarError
+from .cifar_pickle import MAX_PICKLE_BYTES, read_cifar_pickle
+from .cifar_pickle import text as _text
+from .errors import CifarError, CifarMissingError
 
 __all__ = [
     "Cifar10",
@@ -41,7 +45,6 @@ __all__ = [
     "is_fixture",
     "load_cifar",
     "read_cifar_pickle",
-    "register",
 ]
 
 
@@ -91,89 +94,6 @@ _URLS = {
 }
 
 # ---------------------------------------------------------------------------------------------
-# restricted unpickling
-
-_RECONSTRUCT = np.empty(0).__reduce__()[0]  # numpy.(_)core.multiarray._reconstruct
-
-
-def _reconstruct(subtype: Any, shape: Any, typecode: Any) -> np.ndarray:
-    if subtype is not np.ndarray:
-        raise pickle.UnpicklingError(f"array subtype {subtype!r} is not numpy.ndarray")
-    return _RECONSTRUCT(subtype, shape, typecode)
-
-
-def _dtype(name: Any, align: Any = False, copy: Any = True) -> np.dtype:
-    if name not in ("u1", b"u1"):
-        raise pickle.UnpicklingError(f"dtype {name!r} is not uint8 ('u1')")
-    return np.dtype("u1", align=bool(align), copy=bool(copy))
-
-
-_ALLOWED: dict[tuple[str, str], Any] = {
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): _dtype,
-}
-
-
-class _Refused(pickle.UnpicklingError):
-    def __init__(self, module: str, name: str) -> None:
-        self.module, self.name = module, name
-        super().__init__(f"{module}.{name}")
-
-
-class _CifarUnpickler(pickle.Unpickler):
-    """Admits only numpy's uint8 array reconstruction; every other global is refused."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return _ALLOWED[(module, name)]
-        except KeyError:
-            raise _Refused(module, name) from None
-
-
-def _text(value: Any) -> Any:
-    """Python 2 strings arrive as bytes (``encoding="bytes"``); decode them, recursively."""
-    if isinstance(value, bytes):
-        return value.decode("latin1")
-    if isinstance(value, list):
-        return [_text(v) for v in value]
-    return value
-
-
-def read_cifar_pickle(path: str | Path) -> dict[str, Any]:
-    """One CIFAR python-layout file as a dict with str keys, unpickled with a whitelist.
-
-    The published files are Python 2 pickles (protocol 2); like the CIFAR page's own snippet
-    they are read with ``encoding="bytes"`` so the pixel buffers stay bytes, then keys and
-    strings are decoded. Raises :class:`CifarError` naming the file on a refused global, a
-    truncated or malformed file, or a top level that is not a dict.
-    """
-    path = Path(path)
-    try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below; OSError must not become CifarError
-    except FileNotFoundError:
-        raise CifarError(f"{path}: file not found") from None
-    try:
-        with f:
-            obj = _CifarUnpickler(f, encoding="bytes").load()
-    except _Refused as err:
-        raise CifarError(
-            f"{path}: refused to unpickle global {err.module}.{err.name}; a CIFAR file holds only "
-            "uint8 numpy arrays, lists and strings, so this file was tampered with or is not a "
-            "CIFAR file. Nothing from it was run. Delete it and download CIFAR again."
-        ) from None
-    except Exception as err:  # any malformed pickle: EOFError, UnpicklingError, ValueError, ...
-        raise CifarError(
-            f"{path}: not a readable CIFAR pickle ({type(err).__name__}: {err}); the file is "
-            "truncated or corrupted. Delete it and download CIFAR again."
-        ) from None
-    if not isinstance(obj, dict):
-        raise CifarError(f"{path}: expected a pickled dict, found {type(obj).__name__}")
-    return {_text(k): v for k, v in obj.items()}
-
-
-# ---------------------------------------------------------------------------------------------
 # reading a split
 
 
@@ -212,8 +132,39 @@ def _missing_message(root: Path, variant: str, train: bool) -> str:
         f"no {variant.upper().replace('CIFAR', 'CIFAR-')} found under {root}: expected "
         f"{root / py.folder}/ ({files}, {py.meta}) or {root / binary.folder}/. Get it with "
         f"corruptdata.{cls}({str(root)!r}, download=True) (or torchvision's "
-        f"{cls.upper()}(root, download=True)), or unpack {_URLS[variant]} into {root}"
+        f"{cls.upper()}(root, download=True)), or unpack {_URLS[variant]} into {root}. "
+        f"To try things offline without it, use the built-in fixture: `fixture: true` in a "
+        f"spec's source, `--fixture` on the corruptdata CLI, or {cls}(..., fixture=True)"
     )
+
+
+def _int_labels(labels: Any, n: int, path: Path, key: str) -> np.ndarray:
+    """``labels`` (a list of ints or a 1-D integer array of ``n``) as int64; a float such as
+    1.7 is refused, never truncated to 1."""
+    if isinstance(labels, np.ndarray):
+        if labels.ndim != 1 or labels.dtype.kind not in "iu" or len(labels) != n:
+            raise CifarError(
+                f"{path}: {key!r} should be {n} integer labels, found a {labels.dtype} array of "
+                f"shape {labels.shape}"
+            )
+        if labels.dtype.kind == "u" and labels.size and labels.max() > np.iinfo(np.int64).max:
+            raise CifarError(f"{path}: {key!r} holds a label over the int64 range")
+        return labels.astype(np.int64)
+    if not isinstance(labels, list) or len(labels) != n:
+        size = f" of {len(labels)}" if isinstance(labels, list) else ""
+        raise CifarError(
+            f"{path}: {key!r} should be a list of {n} ints, found {type(labels).__name__}{size}"
+        )
+    for i, v in enumerate(labels):
+        if type(v) is not int:
+            raise CifarError(
+                f"{path}: {key!r} should hold ints only; label {i} is {v!r} "
+                f"({type(v).__name__})"
+            )
+    try:
+        return np.asarray(labels, dtype=np.int64)
+    except OverflowError:
+        raise CifarError(f"{path}: {key!r} holds a label over the int64 range") from None
 
 
 def _read_python(folder: Path, files: tuple[str, ...], variant: str) -> tuple[list, bool]:
@@ -236,20 +187,12 @@ def _read_python(folder: Path, files: tuple[str, ...], variant: str) -> tuple[li
                 else type(data).__name__
             )
             raise CifarError(f"{path}: 'data' should be a uint8 array (N, 3072), found {found}")
-        labels = batch.get(key)
-        if not isinstance(labels, list) or len(labels) != len(data):
-            raise CifarError(
-                f"{path}: {key!r} should be a list of {len(data)} ints, found "
-                f"{type(labels).__name__}{f' of {len(labels)}' if isinstance(labels, list) else ''}"
-            )
-        coarse = batch.get("coarse_labels") if variant == "cifar100" else None
-        if variant == "cifar100" and (not isinstance(coarse, list) or len(coarse) != len(data)):
-            raise CifarError(f"{path}: 'coarse_labels' should be a list of {len(data)} ints")
-        try:
-            lab = np.asarray(labels, dtype=np.int64)
-            crs = None if coarse is None else np.asarray(coarse, dtype=np.int64)
-        except (TypeError, ValueError, OverflowError):
-            raise CifarError(f"{path}: {key!r} should hold ints only") from None
+        lab = _int_labels(batch.get(key), len(data), path, key)
+        crs = (
+            _int_labels(batch.get("coarse_labels"), len(data), path, "coarse_labels")
+            if variant == "cifar100"
+            else None
+        )
         label = _text(batch.get("batch_label", ""))
         fixture |= isinstance(label, str) and label.startswith(FIXTURE_LABEL)
         parts.append((data.reshape(-1, 3, 32, 32), lab, crs, path))
@@ -261,7 +204,7 @@ def _read_binary(folder: Path, files: tuple[str, ...], label_bytes: int) -> list
     record = label_bytes + 3072
     for name in files:
         path = folder / name
-        raw = np.fromfile(path, dtype=np.uint8)
+        raw = np.frombuffer(read_regular(path, MAX_PICKLE_BYTES), dtype=np.uint8)
         if raw.size == 0 or raw.size % record:
             raise CifarError(
                 f"{path}: size {raw.size} bytes is not a whole number of {record}-byte records "
@@ -279,7 +222,8 @@ def _read_classes(folder: Path, layout: _Layout, variant: str) -> list[str] | No
     if not path.is_file():
         return None
     if layout.binary:
-        names = [line.strip() for line in path.read_text(encoding="latin1").splitlines()]
+        text = read_regular(path, 1 << 20).decode("latin1")
+        names = [line.strip() for line in text.splitlines()]
         return [n for n in names if n] or None
     meta = read_cifar_pickle(path)
     names = meta.get("label_names" if variant == "cifar10" else "fine_label_names")
@@ -298,12 +242,12 @@ def load_cifar(root: str | Path, *, variant: str = "cifar10", train: bool = True
     root = Path(root)
     found = _find_layout(root, variant)
     if found is None:
-        raise CifarError(_missing_message(root, variant, train))
+        raise CifarMissingError(_missing_message(root, variant, train))
     layout, folder = found
     files = layout.train if train else layout.test
     for name in files:
-        if not (folder / name).is_file():
-            raise CifarError(
+        if not (folder / name).exists():
+            raise CifarMissingError(
                 f"{folder / name}: file missing; the {layout.folder} folder is incomplete "
                 f"(expected {', '.join(files)}). Download CIFAR again."
             )
@@ -433,12 +377,3 @@ class Cifar100(_CifarBase):
     """CIFAR-100 (fine ``label`` and ``coarse_label``) from ``root`` (read safely)."""
 
     variant = "cifar100"
-
-
-def register(registry: Any) -> None:
-    """Register the sources ``cifar10``, ``cifar100`` and ``cifar10c`` with pipespec."""
-    from .cifar_c import CifarC
-
-    registry.add("source", "cifar10", Cifar10)
-    registry.add("source", "cifar100", Cifar100)
-    registry.add("source", "cifar10c", CifarC)

@@ -1,24 +1,35 @@
 """``corruptdata``: list corruptions, preview them on a CIFAR image, materialise CIFAR-10-C.
 
-Exit codes: 0 success; 1 bad input (missing, truncated or tampered CIFAR files, unknown
-corruption names, a CIFAR-10-C folder made with another seed); 2 usage or I/O errors (bad
-arguments, unwritable output). Errors are one line on stderr, never a traceback
-(``CORRUPTDATA_TRACEBACK=1`` shows the traceback of an unexpected internal error).
+Runs under the shared CLI contract (``pipespec.cli_run``): exit 0 success; 1 bad input
+(missing, truncated or tampered CIFAR files, unknown corruption names, a CIFAR-10-C folder made
+with another seed, ``--workers 0``); 2 usage or I/O errors (bad arguments, a missing or
+unwritable path, an output folder another run is writing into); 130 on Ctrl-C and 143 on
+SIGTERM (an interrupted ``materialize`` removes its temp files; a rerun resumes). Problems are
+one line each on stderr, never a traceback (``PIPESPEC_TRACEBACK=1`` shows the traceback of an
+unexpected internal error); results go to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
+
+from pipespec.cli_run import EXIT_OK, add_common_flags, run_cli
+from pipespec.params import Range, check_range
 
 from .errors import CorruptError
 
 __all__ = ["main"]
 
 GROUPS = ("seed", "noise", "blur", "weather", "digital", "benchmark", "extra")
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("list", "preview", "materialize")
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    if args.quiet:
+        return False
+    return sys.stderr.isatty() if args.progress is None else bool(args.progress)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -36,8 +47,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     from .render import render_sheet
 
     ds = Cifar10(args.cifar, train=args.train, fixture=args.fixture)
-    if not 0 <= args.index < len(ds):
-        raise CorruptError(f"--index {args.index} is outside 0..{len(ds) - 1} ({ds})")
+    check_range(args.index, "--index", Range(ge=0, le=len(ds) - 1), CorruptError, integer=True)
     sample = ds[args.index]
     classes = ds.classes or []
     label = classes[sample["label"]] if sample["label"] < len(classes) else str(sample["label"])
@@ -45,7 +55,8 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     source = "fixture" if ds.is_fixture else "CIFAR-10"
     title = f"{source} {split} image {args.index} ({label}), seed {args.seed}"
     path, failed = render_sheet(
-        sample["image"], args.output, names=args.names or None, seed=args.seed, title=title
+        sample["image"], args.out or "corruptions.png", names=args.names or None,
+        seed=args.seed, title=title,
     )
     for name, reason in failed.items():
         print(f"corruptdata preview: {name} left empty: {reason}", file=sys.stderr)
@@ -56,6 +67,8 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 def _cmd_materialize(args: argparse.Namespace) -> int:
     from .cifar_c import materialize
 
+    if args.workers is not None:
+        check_range(args.workers, "--workers", Range(ge=1), CorruptError, integer=True)
     if args.fixture:
         from ._fixture import ensure_fixture
 
@@ -69,33 +82,40 @@ def _cmd_materialize(args: argparse.Namespace) -> int:
         args.out,
         names=args.names or None,
         seed=args.seed,
-        progress=not args.quiet,
+        progress=_progress(args),
         workers=args.workers,
         device=args.device,
     )
     done = len(result.written) + len(result.skipped)
-    print(
-        f"{result.out}: {done} corruptions x 5 severities x {result.images} images "
-        f"({len(result.written)} written, {len(result.skipped)} already complete)"
-    )
+    if not args.quiet:
+        print(
+            f"{result.out}: {done} corruptions x 5 severities x {result.images} images "
+            f"({len(result.written)} written, {len(result.skipped)} already complete)"
+        )
     return EXIT_OK
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="corruptdata",
         description="CIFAR-10-C corruptions: list them, preview them, materialise the dataset.",
-        epilog="exit codes: 0 ok, 1 bad input (CIFAR files, names), 2 usage or I/O error",
+        epilog="exit codes: 0 ok, 1 bad input (CIFAR files, names), 2 usage or I/O error, "
+        "130 interrupted, 143 terminated",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subs = {}
 
-    p = sub.add_parser("list", help="list corruption names by group")
+    p = subs["list"] = sub.add_parser("list", help="list corruption names by group")
     p.add_argument("--group", choices=GROUPS, help="only this group")
+    add_common_flags(p)
     p.set_defaults(run=_cmd_list)
 
-    p = sub.add_parser("preview", help="one CIFAR image through every corruption x severity")
+    p = subs["preview"] = sub.add_parser(
+        "preview", help="one CIFAR image through every corruption x severity"
+    )
     p.add_argument("--cifar", default="data/cifar", help="CIFAR-10 root (default data/cifar)")
-    p.add_argument("-o", "--output", default="corruptions.png", help="PNG to write")
+    add_common_flags(p, out=True)
+    p.add_argument("--output", dest="out", help=argparse.SUPPRESS)  # the former name of -o
     p.add_argument("--index", type=int, default=0, help="image index (default 0)")
     p.add_argument("--train", action="store_true", help="take the image from the train split")
     p.add_argument(
@@ -107,14 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_cmd_preview)
 
-    p = sub.add_parser("materialize", help="write CIFAR-10-C (<name>.npy, labels.npy)")
+    p = subs["materialize"] = sub.add_parser(
+        "materialize", help="write CIFAR-10-C (<name>.npy, labels.npy)"
+    )
     p.add_argument("--cifar", default="data/cifar", help="CIFAR-10 root (default data/cifar)")
-    p.add_argument("--out", required=True, help="output folder (resumable)")
+    add_common_flags(p, out=True, progress=True)
     p.add_argument("--names", nargs="+", metavar="NAME", help="corruptions (default: all 19)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
-        "--workers", type=int, help="processes (default: one per core, at most 4); same bytes"
+        "--workers", type=int, help="processes, >= 1 (default: one per core, at most 4); same bytes"
     )
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda: where kernels run")
     p.add_argument(
@@ -123,36 +144,22 @@ def _parser() -> argparse.ArgumentParser:
         help="if ROOT has no CIFAR-10, write the tiny fixture there first (for trying it out)",
     )
     p.set_defaults(run=_cmd_materialize)
-    return parser
+    return parser, subs
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser, subs = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "materialize" and not args.out:
+        subs["materialize"].error("the following arguments are required: -o/--out")
+    return args.run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring)."""
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2, message printed)
-        return int(exit_.code or 0)
-    try:
-        return args.run(args)
-    except CorruptError as err:
-        print(f"corruptdata {args.command}: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as err:
-        print(f"corruptdata {args.command}: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"corruptdata {args.command}: interrupted; rerun to resume", file=sys.stderr)
-        return 130
-    except Exception as err:  # a bug: still one line, with a way to see the traceback
-        if os.environ.get("CORRUPTDATA_TRACEBACK"):
-            raise
-        print(
-            f"corruptdata {args.command}: internal error ({type(err).__name__}: {err}); "
-            "set CORRUPTDATA_TRACEBACK=1 to see the traceback, and please report it",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
+    args = list(sys.argv[1:] if argv is None else argv)
+    prog = f"corruptdata {args[0]}" if args and args[0] in COMMANDS else "corruptdata"
+    return run_cli(_main, args, prog=prog)
 
 
 if __name__ == "__main__":

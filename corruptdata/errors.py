@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CifarError", "CorruptError", "CorruptParamError"]
+__all__ = ["CifarError", "CifarMissingError", "CorruptError", "CorruptParamError"]
 
 
 class CorruptError(ValueError):
@@ -15,3 +15,9 @@ class CorruptParamError(CorruptError):
 
 class CifarError(CorruptError):
     """A CIFAR (or CIFAR-C) file is missing, truncated or not in the expected format."""
+
+
+class CifarMissingError(CifarError):
+    """CIFAR (or CIFAR-C) data is not where it was looked for: an I/O problem (CLI exit 2)."""
+
+    io = True

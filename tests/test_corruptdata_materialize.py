@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
+import json
+import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
+from hashlib import sha256
 from pathlib import Path
 
 import numpy as np
@@ -212,7 +220,7 @@ def test_cifarc_errors_say_how_to_fix(made: Path, tmp_path: Path, cifar_root: Pa
         CifarC(str(tmp_path / "none"), "contrast")
     with pytest.raises(CifarError, match=r"no such corruption file; did you mean contrast"):
         CifarC(str(made), "contrst")
-    with pytest.raises(CifarError, match=r"severity should be 1\.\.5"):
+    with pytest.raises(CifarError, match=r"severity should be in \[1, 5\]"):
         CifarC(str(made), "contrast", 6)
     other = tmp_path / "other"
     _fixture.write_cifar10_python(other, _fixture.fixture_arrays(5), _fixture.fixture_arrays(N + 1))
@@ -264,3 +272,185 @@ def test_cuda_materialisation_matches_cpu_within_one_level(
         gpu = np.load(out.out / f"{name}.npy").astype(np.int16)
         cpu = np.load(made / f"{name}.npy").astype(np.int16)
         assert np.abs(gpu - cpu).max() <= 1, name
+
+
+# --- hostile folders, concurrent and killed runs (issue 11) ---------------------------------
+
+
+def test_a_planted_partial_symlink_is_never_written_through(
+    cifar_root: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    out = tmp_path / "out"
+
+    def plant(name: str, severity: int, chunk: int) -> None:  # while the run is under way
+        link = out / f"gaussian_noise.npy{PARTIAL}"
+        if name == "contrast" and not link.is_symlink():
+            link.symlink_to(victim)
+
+    materialize_arrays(*_test_split(cifar_root), out, names=NAMES, seed=5, progress=False,
+                       on_chunk=plant)
+    assert victim.read_bytes() == b"precious"
+    assert np.load(out / "gaussian_noise.npy").shape == (5 * N, 32, 32, 3)
+
+
+def test_a_second_run_into_the_same_folder_is_refused_clearly(
+    cifar_root: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    seen: list[subprocess.CompletedProcess] = []
+
+    def second_run(name: str, severity: int, chunk: int) -> None:
+        if seen:
+            return
+        with pytest.raises(CifarError, match="another `corruptdata materialize` is writing"):
+            materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+        seen.append(subprocess.run(  # and a second process, as `corruptdata` users start one
+            [sys.executable, "-m", "corruptdata.cli", "materialize", "--cifar", str(cifar_root),
+             "--out", str(out), "--names", *NAMES, "--seed", "5", "-q"],
+            capture_output=True, text=True, timeout=120,
+        ))
+
+    materialize_arrays(*_test_split(cifar_root), out, names=NAMES, seed=5, progress=False,
+                       on_chunk=second_run)
+    proc = seen[0]
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "another `corruptdata materialize`" in proc.stderr
+    again = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+    assert again.skipped == NAMES  # the first run's files are complete and verified
+
+
+def test_a_replaced_file_is_not_counted_complete(cifar_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+    good = (out / "gaussian_noise.npy").read_bytes()
+    np.save(out / "gaussian_noise.npy", np.zeros((5 * N, 32, 32, 3), np.uint8))  # valid, wrong
+    manifest = json.loads((out / "corruptdata.json").read_text())
+    assert set(manifest["files"]) == {*NAMES, "labels"}
+    raw = (out / "contrast.npy").read_bytes()  # what `sha256sum contrast.npy` prints
+    assert manifest["files"]["contrast"] == {"bytes": len(raw), "sha256": sha256(raw).hexdigest()}
+    result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)
+    assert result.written == ["gaussian_noise"] and result.skipped == ["contrast"]
+    assert (out / "gaussian_noise.npy").read_bytes() == good
+
+
+@pytest.mark.parametrize("workers", [0, -5, 1.5, True])
+def test_workers_below_one_are_refused(cifar_root: Path, tmp_path: Path, workers: object) -> None:
+    with pytest.raises(CifarError, match=r"workers should be an integer >= 1|workers should be"):
+        materialize(cifar_root, tmp_path, names=NAMES, progress=False, workers=workers)
+
+
+_SLOW_RUN = """
+import sys, time
+import corruptdata.api as api
+import corruptdata.cifar_c as cifar_c
+cifar_c.CHUNK = int(sys.argv.pop(1))  # as in this process, where small_chunks may be active
+real = api.corrupt
+def slow(*args, **kwargs):
+    time.sleep(1.0)
+    return real(*args, **kwargs)
+api.corrupt = slow
+from corruptdata.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _children(pid: int) -> set[int]:
+    kids: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            kids |= {int(p) for p in (task / "children").read_text().split()}
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start_slow_run(cifar_root: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_RUN, str(cifar_c.CHUNK), "materialize", "--cifar", str(cifar_root), "--out",
+         str(out), "--names", *NAMES, "--seed", "5", "--workers", "2", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_children(proc.pid)) < 2:
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    assert len(workers) >= 2, proc.stderr.read() if proc.poll() is not None else workers
+    time.sleep(0.3)  # the workers are inside their first block
+    return proc, workers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_the_run_leaves_no_worker_and_no_hang(
+    cifar_root: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    out = tmp_path / "out"
+    proc, workers = _start_slow_run(cifar_root, out)
+    try:
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=20)  # hangs if a worker keeps the pipes open
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        for w in workers:
+            with contextlib.suppress(ProcessLookupError):
+                if _alive(w):
+                    os.kill(w, signal.SIGKILL)
+        proc.kill()
+    if sig == signal.SIGTERM:  # handled like Ctrl-C: temp files removed, exit 143, one line
+        assert proc.returncode == 143, err
+        assert err.strip().splitlines() == ["corruptdata materialize: terminated"]
+        assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    result = materialize(cifar_root, out, names=NAMES, seed=5, progress=False)  # resumes
+    assert sorted(result.written + result.skipped) == sorted(NAMES)
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # a killed run's temps
+    ref = materialize(cifar_root, tmp_path / "ref", names=NAMES, seed=5, progress=False)
+    for name in NAMES:
+        assert (out / f"{name}.npy").read_bytes() == (ref.out / f"{name}.npy").read_bytes()
+
+
+def _published(tmp_path: Path, labels: list[int]) -> Path:
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "fog.npy", rng.integers(0, 256, size=(5 * 4, 32, 32, 3), dtype=np.uint8))
+    np.save(tmp_path / "labels.npy", np.array(labels * 5))
+    return tmp_path
+
+
+@pytest.mark.parametrize("bad", [99, -5, 10])
+def test_cifarc_labels_outside_the_classes_are_refused(tmp_path: Path, bad: int) -> None:
+    root = _published(tmp_path, [3, 1, bad, 1])
+    with pytest.raises(CifarError, match=rf"label {bad} of image 2 is outside 0\.\.9"):
+        CifarC(str(root), "fog")
+    if bad >= 0:  # CIFAR-100-C: 100 classes
+        assert len(CifarC(str(root), "fog", num_classes=100)) == 20
+
+
+def test_cifarc_refuses_a_reordered_clean_set(made: Path, cifar_root: Path, tmp_path: Path) -> None:
+    images, labels = _test_split(cifar_root)
+    order = np.random.default_rng(1).permutation(N)
+    # same images, same labels, another order: only the fingerprint can tell
+    swapped = tmp_path / "swapped"
+    _fixture.write_cifar10_python(swapped, _fixture.fixture_arrays(5), (images[order], labels[order]))
+    with pytest.raises(CifarError, match=r"not the ones .* was made from .*reordered"):
+        CifarC(str(made), "contrast", 1, clean=str(swapped))
+    # without a manifest (the published set), the labels still catch a reordering
+    published = tmp_path / "published"
+    published.mkdir()
+    for f in ("contrast.npy", "labels.npy"):
+        (published / f).write_bytes((made / f).read_bytes())
+    if not np.array_equal(labels[order], labels):
+        with pytest.raises(CifarError, match="test labels differ"):
+            CifarC(str(published), "contrast", 1, clean=str(swapped))
+    assert len(CifarC(str(made), "contrast", 1, clean=str(cifar_root))) == N
