@@ -359,6 +359,28 @@ def test_snow_motion_blur_matches_imagemagick_algorithm() -> None:
         assert np.abs(ours[k, 0].numpy() - ref).max() < 1e-9
 
 
+def test_snow_layer_is_truncated_after_the_motion_blur() -> None:
+    """The reference reads ImageMagick 6.9's 8-bit blurred layer back: truncation, not rounding
+    (reference/cifar_c.md). Given the same noise and angle, the layer is the reference's chain:
+    loc + scale*noise, clipped zoom, threshold, clip, 8-bit truncation, MotionBlur, truncation."""
+    severity = torch.tensor([1, 2, 3, 4, 5, 3, 4, 5])
+    params = weather.snow_params(severity, torch.Generator().manual_seed(4), (8, 3, 32, 32))
+    ours = weather.snow_layer(params, torch.device("cpu"))[:, 0].double().numpy()
+    for k, s in enumerate(severity.tolist()):
+        loc, scale, zoom, threshold, radius, sigma, _ = weather.SEVERITIES["snow"][s - 1]
+        layer = np.float32(loc) + np.float32(scale) * params["noise"][k].numpy()
+        layer = ref_clipped_zoom(layer.astype(np.float64), zoom)
+        layer[layer < threshold] = 0
+        layer8 = (np.clip(layer, 0, 1) * 255).astype(np.uint8) / 255.0
+        blurred = ref_imagemagick_motion_blur(layer8, radius, sigma, float(params["angle"][k]))
+        ref = np.floor(blurred * 255) / 255
+        # only a float tie at a level (zoom in float32 there, float64 here) may differ
+        tie = np.abs(blurred * 255 - np.round(blurred * 255)) < 1e-3
+        differ = np.abs(ours[k] - ref) > 1e-6  # float32 levels
+        assert not (differ & ~tie).any(), (s, np.argwhere(differ & ~tie)[:5])
+        assert np.abs(ours[k] - ref).max() <= 1 / 255 + 1e-6
+
+
 def test_snow_blend_matches_reference_given_the_layer() -> None:
     images = IMAGES["smooth"][:6]
     for severity in (1, 4):

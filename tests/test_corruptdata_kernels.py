@@ -119,7 +119,8 @@ def ref_glass_blur(u8: np.ndarray, severity: int, offsets: np.ndarray) -> np.nda
             for w in range(32 - delta, delta, -1):
                 dy, dx = (int(v) for v in offsets[i, h, w])
                 hp, wp = h + dy, w + dx
-                x[h, w], x[hp, wp] = x[hp, wp], x[h, w].copy()
+                # the script's line verbatim: on numpy row views this is a copy, not a swap
+                x[h, w], x[hp, wp] = x[hp, wp], x[h, w]
     return np.uint8(np.clip(ref_gaussian(x / 255.0, sigma), 0, 1) * 255)
 
 
@@ -191,6 +192,29 @@ def test_glass_blur_matches_reference_given_the_same_swaps(kind: str) -> None:
     for i, s in enumerate(SEV):
         ref = ref_glass_blur(u8[i], s, params["offsets"][i].numpy())
         assert _max_level_diff(ours[i], ref) <= 1, s
+
+
+def test_reference_swap_line_is_a_copy_on_numpy_row_views() -> None:
+    """The script's ``x[h, w], x[h', w'] = x[h', w'], x[h, w]`` on an (H, W, 3) array."""
+    x = np.arange(2 * 2 * 3, dtype=np.uint8).reshape(2, 2, 3)
+    x[1, 1], x[0, 0] = x[0, 0], x[1, 1]
+    assert x[1, 1].tolist() == [0, 1, 2] and x[0, 0].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("delta", [1, 2])
+def test_glass_permutation_replays_the_script_loop(delta: int) -> None:
+    """The index map equals the script's loop run on an image of pixel indices."""
+    g = torch.Generator().manual_seed(delta)
+    offsets = torch.randint(-delta, delta, (3, 2, 12, 12, 2), generator=g, dtype=torch.int8)
+    perm = blur._glass_permutation(offsets.numpy(), delta, 2)
+    for n in range(3):
+        x = np.arange(144, dtype=np.int64).reshape(12, 12, 1).repeat(3, axis=2)
+        for i in range(2):
+            for h in range(12 - delta, delta, -1):
+                for w in range(12 - delta, delta, -1):
+                    dy, dx = (int(v) for v in offsets[n, i, h, w])
+                    x[h, w], x[h + dy, w + dx] = x[h + dy, w + dx], x[h, w]
+        assert perm[n].tolist() == x[..., 0].reshape(-1).tolist()
 
 
 def test_glass_blur_swap_offsets_are_the_reference_draws() -> None:

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "LEVEL_GUARD",
     "bilinear",
     "blur_matrix",
     "clipped_zoom_matrix",
@@ -34,6 +35,11 @@ __all__ = [
     "per_sample",
     "table",
 ]
+
+# Added on the 0..255 scale before a truncation to 8 bits: a value that float rounding puts a
+# hair below level k (k/255*255 in float32 may give k - 3e-5) stays at k, while a value that
+# the reference's float lands just below a level (by more than 1e-4) truncates as numpy does.
+LEVEL_GUARD = 1e-4
 
 _TORCH_PAD = {"reflect101": "reflect", "nearest": "replicate", "constant": "constant"}
 

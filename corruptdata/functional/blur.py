@@ -11,9 +11,10 @@ kernel reproduces of the reference script (reference/cifar_c.md):
 - gaussian_blur: scikit-image ``gaussian`` per channel (scipy kernel, truncate 4, border
   nearest), as products with exact (H, H) and (W, W) blur matrices.
 - glass_blur: blur (float64, as the reference, so flat areas truncate to the same level),
-  truncate to 8 bits, the reference's sequential local pixel swaps, blur. The
-  swaps are inherently sequential within an image; they are replayed as an index permutation for
-  the whole batch at once (one step per visited position), then applied with one gather.
+  truncate to 8 bits, the reference's sequential local pixel moves, blur. The
+  script's tuple "swap" acts on numpy row views, so it is a copy: (h, w) takes (h', w')'s value
+  and (h', w') keeps its own. With max_delta 1 every move reads a pixel not yet written in that
+  iteration, so one iteration is one gather of an index map; the map is applied with one gather.
 - motion_blur: ImageMagick's MotionBlurImage as the `imagecorruptions` port describes it: width
   ``2*ceil(radius)+1`` taps, weights ``exp(-i^2 / 2 sigma^2)`` normalised, tap ``i`` reads the pixel
   at ``(y + ceil(i sin a - 0.5), x + ceil(i cos a - 0.5))``, edge pixels replicated; the angle is
@@ -179,43 +180,39 @@ def glass_blur_params(
 
 
 def _glass_permutation(offsets: np.ndarray, delta: int, iterations: int) -> np.ndarray:
-    """Replay the reference's sequential swaps on pixel indices for a group of images.
+    """Replay the reference's sequential pixel moves on pixel indices for a group of images.
 
-    Returns ``perm`` (n, H*W): after the swaps, position p holds the original pixel perm[p].
-    The state is kept as (H*W, n) so that each step touches one contiguous row and one
-    scattered element per image.
+    The script writes ``x[h, w], x[h', w'] = x[h', w'], x[h, w]``, but on numpy row views that
+    tuple assignment is a copy: pixel (h, w) takes the value of (h', w') and (h', w') keeps its
+    own. Returns ``perm`` (n, H*W): afterwards position p holds the original pixel perm[p].
+
+    For ``delta == 1`` (every CIFAR severity) the source (h-1 or h, w-1 or w) is visited after
+    (h, w) in the script's descending order, so it still holds its value from before the
+    iteration: each iteration is one gather. Larger deltas may read an already written pixel
+    and are replayed step by step.
     """
     n, _, h, w, _ = offsets.shape
-    perm = np.tile(np.arange(h * w, dtype=np.int64)[:, None], (1, n))
-    flat = perm.reshape(-1)
-    cols = np.arange(n)
+    perm = np.tile(np.arange(h * w, dtype=np.int64), (n, 1))
     hs = np.arange(h - delta, delta, -1)
     ws = np.arange(w - delta, delta, -1)
+    if hs.size == 0 or ws.size == 0:
+        return perm
+    dest = (hs[:, None] * w + ws[None, :]).reshape(-1)
+    rows_n = np.arange(n)[:, None]
     for it in range(iterations):
-        off = offsets[:, it][:, hs][:, :, ws].astype(np.int64).transpose(1, 2, 0, 3)
-        rows = hs[:, None, None] + off[..., 0]
-        colw = ws[None, :, None] + off[..., 1]
-        targets = (rows * w + colw) * n + cols  # (|hs|, |ws|, n) indices into ``flat``
-        if n == 1:  # one image (a per-sample step): plain Python beats numpy's call overhead
-            state, order = flat.tolist(), targets.reshape(-1).tolist()
-            for p, q in zip(
-                (hs[:, None] * w + ws[None, :]).reshape(-1).tolist(), order, strict=True
-            ):
-                state[p], state[q] = state[q], state[p]
-            flat[:] = state
+        off = offsets[:, it][:, hs][:, :, ws].astype(np.int64)  # (n, |hs|, |ws|, 2)
+        src = ((hs[None, :, None] + off[..., 0]) * w + ws[None, None, :] + off[..., 1])
+        src = src.reshape(n, -1)
+        if delta == 1:
+            perm[:, dest] = perm[rows_n, src]
             continue
-        for i, hh in enumerate(hs):
-            for j, ww in enumerate(ws):
-                p = hh * w + ww
-                q = targets[i, j]
-                held = perm[p].copy()
-                perm[p] = flat[q]
-                flat[q] = held
-    return np.ascontiguousarray(perm.T)
+        for k in range(dest.size):
+            perm[:, dest[k]] = perm[np.arange(n), src[:, k]]
+    return perm
 
 
 def glass_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
-    """Blur, truncate to 8 bits, shuffle pixels locally (reference order), blur again, clip."""
+    """Blur, truncate to 8 bits, move pixels locally (reference order), blur again, clip."""
     b, c, h, w = images.shape
     sigma = params["sigma"]
     # float64 up to the 8-bit truncation, as the reference: flat areas sit exactly on a level
