@@ -11,13 +11,13 @@ import importlib.util
 
 from pipespec.registry import Registry
 
-from .functional import KERNELS
+from .functional import REGISTRY
 from .transforms import TRANSFORMS
 
 
 def register(registry: Registry) -> None:
     for name, cls in TRANSFORMS.items():
-        if name in KERNELS:
+        if name in REGISTRY:
             registry.add("step", name, cls, batch=True)
     for module in ("cifar", "cifar_c", "render"):
         if importlib.util.find_spec(f"{__package__}.{module}") is None:

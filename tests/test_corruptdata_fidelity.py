@@ -20,7 +20,7 @@ import skimage.filters
 import torch
 from PIL import Image
 
-from corruptdata.functional import _common, digital, weather
+from corruptdata.functional import REGISTRY, _common, digital, weather
 
 SEVERITIES = [1, 2, 3, 4, 5]
 
@@ -61,7 +61,8 @@ def _to_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 def _run(module, name: str, images: np.ndarray, severity: int, seed: int = 0):
-    params_fn, kernel = module.KERNELS[name]
+    record = REGISTRY[name]
+    params_fn, kernel = record.params, record.kernel
     x = _to_tensor(images)
     sev = torch.full((x.shape[0],), severity, dtype=torch.int64)
     params = params_fn(sev, torch.Generator().manual_seed(seed), tuple(x.shape))
@@ -448,13 +449,16 @@ def test_spatter_water_tints_pale_turquoise() -> None:
 
 # ----------------------------------------------------------------------------- all kernels
 
-ALL = {**{n: digital for n in digital.KERNELS}, **{n: weather for n in weather.KERNELS}}
+ALL = {
+    **{r.name: digital for r in digital.RECORDS},
+    **{r.name: weather for r in weather.RECORDS},
+}
 
 
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_batched_equals_per_sample_with_mixed_severities(name: str) -> None:
-    module = ALL[name]
-    params_fn, kernel = module.KERNELS[name]
+    record = REGISTRY[name]
+    params_fn, kernel = record.params, record.kernel
     x = _to_tensor(IMAGES["smooth"][:10])
     severity = torch.tensor([1, 2, 3, 4, 5, 5, 4, 3, 2, 1])
     params = params_fn(severity, torch.Generator().manual_seed(7), tuple(x.shape))
@@ -471,7 +475,7 @@ def test_batched_equals_per_sample_with_mixed_severities(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_params_are_reproducible_and_on_cpu(name: str) -> None:
-    params_fn, _ = ALL[name].KERNELS[name]
+    params_fn = REGISTRY[name].params
     severity = torch.tensor([1, 3, 5])
     a = params_fn(severity, torch.Generator().manual_seed(1), (3, 3, 32, 32))
     b = params_fn(severity, torch.Generator().manual_seed(1), (3, 3, 32, 32))
@@ -522,7 +526,7 @@ def test_mean_degradation_grows_with_severity(name: str) -> None:
 def test_digital_kernels_work_on_other_sizes() -> None:
     x = torch.rand(2, 3, 24, 40)
     for name in sorted(ALL):
-        params_fn, kernel = ALL[name].KERNELS[name]
+        params_fn, kernel = REGISTRY[name].params, REGISTRY[name].kernel
         params = params_fn(torch.tensor([2, 5]), torch.Generator().manual_seed(0), tuple(x.shape))
         out, _ = kernel(x, params)
         assert out.shape == x.shape, name

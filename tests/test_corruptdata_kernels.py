@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import corruptdata
-from corruptdata.functional import KERNELS, SEVERITIES, blur, noise
+from corruptdata.functional import REGISTRY, blur, noise
 from tests.strategies.images import (
     KINDS,
     float_images,
@@ -32,6 +32,7 @@ from tests.strategies.images import (
 )
 
 SEV = [1, 2, 3, 4, 5]
+SEVERITIES = {name: record.severities for name, record in REGISTRY.items()}
 MINE = corruptdata.names("noise") + corruptdata.names("blur") + ["black_patches", "random_crop"]
 
 
@@ -366,11 +367,11 @@ def _slice(params: dict[str, torch.Tensor], i: int) -> dict[str, torch.Tensor]:
     return {k: v[i : i + 1] for k, v in params.items()}
 
 
-@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_batched_equals_per_sample_with_the_same_params(name: str) -> None:
     x = make_images("smooth", 5, 3, 32, 32, seed=7) * 0.7 + 0.15
     sev = torch.tensor([1, 5, 3, 2, 4])
-    params_fn, kernel_fn = KERNELS[name]
+    params_fn, kernel_fn = REGISTRY[name].params, REGISTRY[name].kernel
     params = params_fn(sev, torch.Generator().manual_seed(3), tuple(x.shape))
     assert all(v.shape[0] == 5 for v in params.values()), "params must be batch-first"
     out, mask = kernel_fn(x, params)
@@ -381,7 +382,7 @@ def test_batched_equals_per_sample_with_the_same_params(name: str) -> None:
             assert one_mask is not None and torch.equal(one_mask[0], mask[i])
 
 
-@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_same_seed_same_output_and_valid_range(name: str) -> None:
     x = make_images("random", 3, 3, 32, 32, seed=9)
     a, ma = corruptdata.corrupt(x, name, 4, torch.Generator().manual_seed(5), return_mask=True)
@@ -431,7 +432,7 @@ def test_image_kinds_are_what_they_say() -> None:
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_cuda_matches_cpu(name: str) -> None:
     x = make_images("random", 8, 3, 32, 32, seed=4)
     a = corruptdata.corrupt(x, name, 3, torch.Generator().manual_seed(1))

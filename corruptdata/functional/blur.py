@@ -43,9 +43,10 @@ from ._common import (
     table,
 )
 from ._common import gaussian_blur as _gaussian_blur
+from .registry import Record
 
 __all__ = [
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "defocus_blur",
     "defocus_blur_params",
@@ -201,7 +202,7 @@ def _glass_permutation(offsets: np.ndarray, delta: int, iterations: int) -> np.n
     rows_n = np.arange(n)[:, None]
     for it in range(iterations):
         off = offsets[:, it][:, hs][:, :, ws].astype(np.int64)  # (n, |hs|, |ws|, 2)
-        src = ((hs[None, :, None] + off[..., 0]) * w + ws[None, None, :] + off[..., 1])
+        src = (hs[None, :, None] + off[..., 0]) * w + ws[None, None, :] + off[..., 1]
         src = src.reshape(n, -1)
         if delta == 1:
             perm[:, dest] = perm[rows_n, src]
@@ -301,10 +302,12 @@ def zoom_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[to
     return out.clamp_(0, 1), None
 
 
-KERNELS = {
-    "defocus_blur": (defocus_blur_params, defocus_blur),
-    "glass_blur": (glass_blur_params, glass_blur),
-    "motion_blur": (motion_blur_params, motion_blur),
-    "zoom_blur": (zoom_blur_params, zoom_blur),
-    "gaussian_blur": (gaussian_blur_params, gaussian_blur),
-}
+RECORDS = (
+    Record("defocus_blur", defocus_blur_params, defocus_blur, SEVERITIES["defocus_blur"], "blur"),
+    Record("glass_blur", glass_blur_params, glass_blur, SEVERITIES["glass_blur"], "blur"),
+    Record("motion_blur", motion_blur_params, motion_blur, SEVERITIES["motion_blur"], "blur"),
+    Record("zoom_blur", zoom_blur_params, zoom_blur, SEVERITIES["zoom_blur"], "blur"),
+    Record(
+        "gaussian_blur", gaussian_blur_params, gaussian_blur, SEVERITIES["gaussian_blur"], "blur"
+    ),
+)

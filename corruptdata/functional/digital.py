@@ -41,9 +41,10 @@ import torch
 from PIL import Image
 
 from ._common import bilinear, gaussian_blur, table
+from .registry import Record
 
 __all__ = [
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "brightness",
     "brightness_params",
@@ -404,11 +405,23 @@ def elastic_transform(
     return out.clamp(0, 1), None
 
 
-KERNELS = {
-    "brightness": (brightness_params, brightness),
-    "contrast": (contrast_params, contrast),
-    "elastic_transform": (elastic_transform_params, elastic_transform),
-    "pixelate": (pixelate_params, pixelate),
-    "jpeg_compression": (jpeg_compression_params, jpeg_compression),
-    "saturate": (saturate_params, saturate),
-}
+RECORDS = (
+    Record("brightness", brightness_params, brightness, SEVERITIES["brightness"], "digital"),
+    Record("contrast", contrast_params, contrast, SEVERITIES["contrast"], "digital"),
+    Record(
+        "elastic_transform",
+        elastic_transform_params,
+        elastic_transform,
+        SEVERITIES["elastic_transform"],
+        "digital",
+    ),
+    Record("pixelate", pixelate_params, pixelate, SEVERITIES["pixelate"], "digital"),
+    Record(
+        "jpeg_compression",
+        jpeg_compression_params,
+        jpeg_compression,
+        SEVERITIES["jpeg_compression"],
+        "digital",
+    ),
+    Record("saturate", saturate_params, saturate, SEVERITIES["saturate"], "digital"),
+)

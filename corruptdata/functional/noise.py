@@ -21,9 +21,10 @@ import math
 import torch
 
 from ._common import per_sample, table
+from .registry import Record
 
 __all__ = [
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "gaussian_noise",
     "gaussian_noise_params",
@@ -318,9 +319,19 @@ def poisson(lam: torch.Tensor, u: torch.Tensor, seed: torch.Tensor) -> torch.Ten
     return out.view(shape).to(lam.dtype)
 
 
-KERNELS = {
-    "gaussian_noise": (gaussian_noise_params, gaussian_noise),
-    "shot_noise": (shot_noise_params, shot_noise),
-    "impulse_noise": (impulse_noise_params, impulse_noise),
-    "speckle_noise": (speckle_noise_params, speckle_noise),
-}
+RECORDS = (
+    Record(
+        "gaussian_noise",
+        gaussian_noise_params,
+        gaussian_noise,
+        SEVERITIES["gaussian_noise"],
+        "noise",
+    ),
+    Record("shot_noise", shot_noise_params, shot_noise, SEVERITIES["shot_noise"], "noise"),
+    Record(
+        "impulse_noise", impulse_noise_params, impulse_noise, SEVERITIES["impulse_noise"], "noise"
+    ),
+    Record(
+        "speckle_noise", speckle_noise_params, speckle_noise, SEVERITIES["speckle_noise"], "noise"
+    ),
+)

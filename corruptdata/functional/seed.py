@@ -6,7 +6,7 @@ Same kernel contract as the CIFAR-10-C groups: ``NAME_params(severity, generator
 options (``count``, ``size``, ...) override what the severity would choose.
 
 Geometric kernels (reflect, random_crop with ``resize``) move content, so an existing mask
-must move with it: :data:`MASK_TRANSFORMS` maps their names to ``fn(mask (B,H,W), params)``.
+must move with it: their records carry the mask rule ``fn(mask (B,H,W), params)``.
 The recovery target (``clean``) stays the original, unmoved image.
 """
 
@@ -15,9 +15,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .registry import Record
+
 __all__ = [
-    "KERNELS",
-    "MASK_TRANSFORMS",
+    "RECORDS",
     "SEVERITIES",
     "black_patches",
     "black_patches_params",
@@ -25,6 +26,7 @@ __all__ = [
     "random_crop_mask",
     "random_crop_params",
     "reflect",
+    "reflect_applied",
     "reflect_mask",
     "reflect_params",
 ]
@@ -234,15 +236,35 @@ def reflect(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torc
     return _flip(images, params), None
 
 
+def reflect_applied(params: dict[str, torch.Tensor], batch: int) -> torch.Tensor:
+    """(B,) bool: the samples that were mirrored (the others are unchanged)."""
+    return (params["horizontal"] | params["vertical"]).cpu()
+
+
 def reflect_mask(mask: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mirror an existing mask (B, H, W) with the image."""
     return _flip(mask, params)
 
 
-KERNELS = {
-    "black_patches": (black_patches_params, black_patches),
-    "random_crop": (random_crop_params, random_crop),
-    "reflect": (reflect_params, reflect),
-}
-
-MASK_TRANSFORMS = {"random_crop": random_crop_mask, "reflect": reflect_mask}
+RECORDS = (
+    Record(
+        "black_patches", black_patches_params, black_patches, SEVERITIES["black_patches"], "seed"
+    ),
+    Record(
+        "random_crop",
+        random_crop_params,
+        random_crop,
+        SEVERITIES["random_crop"],
+        "seed",
+        mask=random_crop_mask,
+    ),
+    Record(
+        "reflect",
+        reflect_params,
+        reflect,
+        SEVERITIES["reflect"],
+        "seed",
+        mask=reflect_mask,
+        applied=reflect_applied,
+    ),
+)

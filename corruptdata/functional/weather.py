@@ -58,10 +58,11 @@ from ._common import (
     motion_blur_kernel,
     table,
 )
+from .registry import Record
 
 __all__ = [
     "FROST_FILES",
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "fog",
     "fog_params",
@@ -530,9 +531,9 @@ def spatter(
     return out, mask
 
 
-KERNELS = {
-    "snow": (snow_params, snow),
-    "frost": (frost_params, frost),
-    "fog": (fog_params, fog),
-    "spatter": (spatter_params, spatter),
-}
+RECORDS = (
+    Record("snow", snow_params, snow, SEVERITIES["snow"], "weather"),
+    Record("frost", frost_params, frost, SEVERITIES["frost"], "weather"),
+    Record("fog", fog_params, fog, SEVERITIES["fog"], "weather"),
+    Record("spatter", spatter_params, spatter, SEVERITIES["spatter"], "weather"),
+)
