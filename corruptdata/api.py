@@ -49,9 +49,12 @@ _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """Float images in [0, 1] -> uint8 as the reference's ``np.uint8(clip(x) * 255)`` does:
-    truncation, with :data:`~.functional._common.LEVEL_GUARD` (1e-4 on the 0..255 scale) so
-    that a pixel float rounding put a hair below its level keeps that level."""
-    z = torch.add(LEVEL_GUARD, images, alpha=255.0).clamp_(0.0, 255.0)
+    truncation. A guard is added first so that a pixel that float rounding put a hair below
+    its level keeps that level: :data:`~.functional._common.LEVEL_GUARD` (1e-4 on the 0..255
+    scale) for float32 and half images, 1e-9 for float64 (computed as the reference does, in
+    float64, a value below a level by more than that is below it in the reference too)."""
+    guard = 1e-9 if images.dtype == torch.float64 else LEVEL_GUARD
+    z = torch.add(guard, images, alpha=255.0).clamp_(0.0, 255.0)
     return z.to(torch.uint8)
 
 
@@ -61,9 +64,10 @@ def check_images(
     """Validate images shaped (C, H, W) or (B, C, H, W) with C 1 or 3: float16/bfloat16/32/64
     in [0, 1] or uint8 (0..255), in any memory layout (channels-last, permuted, sliced).
 
-    Returns the images as a contiguous (B, C, H, W) float tensor (float32 for uint8 and half
-    inputs, float64 stays float64), whether a batch dim was added, and ``restore``: a function
-    giving a kernel output back in the input's dtype (uint8 by :func:`to_uint8`'s truncation).
+    Returns the images as a contiguous (B, C, H, W) float tensor (float64 for uint8 inputs,
+    as the reference computes ``x / 255.``; float32 for half ones; float32/64 stay), whether a
+    batch dim was added, and ``restore``: a function giving a kernel output back in the input's
+    dtype (uint8 by :func:`to_uint8`'s truncation).
     """
     if not isinstance(images, torch.Tensor):
         raise CorruptParamError(
@@ -82,7 +86,7 @@ def check_images(
         )
     dtype = images.dtype
     if dtype == torch.uint8:
-        x = images.to(torch.float32).div_(255.0)
+        x = images.to(torch.float64, memory_format=torch.contiguous_format).div_(255.0)
         restore = to_uint8
     elif dtype in _FLOATS:
         x = images if dtype in (torch.float32, torch.float64) else images.to(torch.float32)

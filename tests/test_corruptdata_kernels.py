@@ -174,6 +174,51 @@ def test_defocus_matches_reference_on_any_image(u8: np.ndarray, severity: int) -
     assert _max_level_diff(ours[0], np.uint8(ref_defocus(u8, severity) * 255)) <= 1
 
 
+def ref_disk32(radius: float, alias_blur: float) -> np.ndarray:
+    """The kernel the script convolves with: its float32 disk through OpenCV's float32
+    GaussianBlur (a row pass then a column pass, float32 arithmetic, taps in order)."""
+    grid = np.arange(-8, 9)
+    xs, ys = np.meshgrid(grid, grid)
+    disk = np.array((xs**2 + ys**2) <= radius**2, dtype=np.float32)
+    disk /= np.sum(disk)
+    g = np.exp(-((np.arange(3) - 1.0) ** 2) / (2 * alias_blur**2))
+    g = (g / g.sum()).astype(np.float32)
+    p = np.pad(disk, 1, mode="reflect")
+    rows = g[0] * p[:, 0:17] + g[1] * p[:, 1:18] + g[2] * p[:, 2:19]
+    return g[0] * rows[0:17] + g[1] * rows[1:18] + g[2] * rows[2:19]
+
+
+def test_defocus_blur_of_uint8_images_is_bit_exact() -> None:
+    """uint8 in, uint8 out: exactly the script's ``np.uint8(clip(filter2D(x / 255., disk)) *
+    255)`` with its float32 kernel, on every severity and image kind."""
+    for kind in KINDS:
+        u8 = _u8_batch(kind, 4, seed=21)
+        ours = corruptdata.corrupt(torch.from_numpy(u8).permute(0, 3, 1, 2), "defocus_blur", 1)
+        assert ours.dtype == torch.uint8
+        for s in SEV:
+            ours = corruptdata.corrupt(torch.from_numpy(u8).permute(0, 3, 1, 2), "defocus_blur", s)
+            kernel = ref_disk32(*SEVERITIES["defocus_blur"][s - 1]).astype(np.float64)
+            for img, got in zip(u8, ours.permute(0, 2, 3, 1).numpy(), strict=True):
+                x = img / 255.0
+                ref = np.stack([ndi.correlate(x[..., d], kernel, mode="mirror") for d in range(3)])
+                ref = np.uint8(np.clip(ref.transpose(1, 2, 0), 0, 1) * 255)
+                assert np.array_equal(got, ref), (kind, s)
+
+
+def test_float32_disk_oracle_is_opencvs_kernel() -> None:
+    cv2 = pytest.importorskip("cv2")
+    for radius, alias in SEVERITIES["defocus_blur"]:
+        grid = np.arange(-8, 9)
+        xs, ys = np.meshgrid(grid, grid)
+        disk = np.array((xs**2 + ys**2) <= radius**2, dtype=np.float32)
+        disk /= np.sum(disk)
+        ref = cv2.GaussianBlur(disk, ksize=(3, 3), sigmaX=alias)
+        assert np.array_equal(ref_disk32(radius, alias), ref)
+        ours = blur.defocus_kernel(radius, alias)
+        r = ours.shape[0] // 2
+        assert np.array_equal(ours, ref[8 - r : 9 + r, 8 - r : 9 + r].astype(np.float64))
+
+
 def test_defocus_kernel_crop_keeps_the_whole_reference_kernel() -> None:
     for radius, alias in SEVERITIES["defocus_blur"]:
         ref = ref_disk(radius, alias)

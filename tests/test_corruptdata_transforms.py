@@ -335,7 +335,7 @@ def test_every_corruption_takes_any_layout_and_dtype(name: str, data: Any) -> No
     step = corruptdata.TRANSFORMS[name]()
     assert torch.equal(step(images, _gen(1)), out)
     if images.dtype == torch.uint8:
-        as_float = corruptdata.corrupt(contiguous.float() / 255, name, 3, _gen(1))
+        as_float = corruptdata.corrupt(contiguous.double() / 255, name, 3, _gen(1))
         assert torch.equal(out, to_uint8(as_float))
     elif images.dtype == torch.float16:
         as_float = corruptdata.corrupt(contiguous.float(), name, 3, _gen(1))
@@ -356,6 +356,8 @@ def test_uint8_output_truncates_like_the_reference() -> None:
     """np.uint8(x * 255) truncates; a value float rounding put a hair below a level keeps it."""
     x = torch.tensor([0.0, 0.5, 254.99 / 255, 100 / 255 - 3e-7, 1.0]).view(1, 1, 1, 5)
     assert to_uint8(x).view(-1).tolist() == [0, 127, 254, 100, 255]
+    x64 = torch.tensor([100 / 255 - 1e-13, 100 / 255 - 1e-8], dtype=torch.float64)
+    assert to_uint8(x64).tolist() == [100, 99]
 
 
 def test_a_four_channel_image_is_a_corrupt_error_and_a_value_error() -> None:

@@ -112,15 +112,18 @@ def _opencv_gaussian3(sigma: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=32)
 def defocus_kernel(radius: float, alias_blur: float) -> np.ndarray:
-    """The reference's anti-aliased disk (float64), cropped to its centred non-zero support."""
+    """The reference's anti-aliased disk, cropped to its centred non-zero support: the disk
+    normalised in float32 and smoothed as OpenCV's float32 ``GaussianBlur`` (3x3, a row pass
+    then a column pass, taps in order, float32 arithmetic, reflect-101), so the values are
+    the float32 kernel the reference convolves with (returned as float64)."""
     grid = np.arange(-8, 9)
     xs, ys = np.meshgrid(grid, grid)
-    disk = ((xs**2 + ys**2) <= radius**2).astype(np.float32).astype(np.float64)
-    disk /= disk.sum()
-    k1 = _opencv_gaussian3(alias_blur)
+    disk = ((xs**2 + ys**2) <= radius**2).astype(np.float32)
+    disk /= np.sum(disk)
+    k1 = _opencv_gaussian3(alias_blur).astype(np.float32)
     padded = np.pad(disk, 1, mode="reflect")  # numpy "reflect" is OpenCV's reflect-101
-    rows = sum(k1[i] * padded[:, i : i + 17] for i in range(3))
-    kernel = sum(k1[i] * rows[i : i + 17, :] for i in range(3))
+    rows = k1[0] * padded[:, 0:17] + k1[1] * padded[:, 1:18] + k1[2] * padded[:, 2:19]
+    kernel = (k1[0] * rows[0:17] + k1[1] * rows[1:18] + k1[2] * rows[2:19]).astype(np.float64)
     nz = np.argwhere(kernel != 0)
     r = int(np.abs(nz - 8).max()) if len(nz) else 0
     return kernel[8 - r : 9 + r, 8 - r : 9 + r]
