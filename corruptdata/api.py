@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import numbers
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,17 @@ from .errors import CorruptParamError
 from .functional import GROUPS, REGISTRY
 from .functional._common import LEVEL_GUARD, cpu_generator
 
-__all__ = ["check_images", "check_name", "check_severity", "corrupt", "names", "to_uint8"]
+__all__ = [
+    "check_images",
+    "check_name",
+    "check_severity",
+    "corrupt",
+    "mark_checked",
+    "names",
+    "prepare_images",
+    "to_uint8",
+    "validate_images",
+]
 
 
 def names(group: str = "all") -> list[str]:
@@ -58,65 +69,103 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
     return z.to(torch.uint8)
 
 
-def check_images(
-    images: Any, where: str = "images"
-) -> tuple[torch.Tensor, bool, Callable[[torch.Tensor], torch.Tensor]]:
-    """Validate images shaped (C, H, W) or (B, C, H, W) with C 1 or 3: float16/bfloat16/32/64
-    in [0, 1] or uint8 (0..255), in any memory layout (channels-last, permuted, sliced).
+# Images a corruption step produced (in [0, 1] by construction), by id, with a weak reference
+# and the tensor's version counter at that time: the next step of a chain skips their range
+# check unless the tensor (or a view of it) was written to since.
+_CHECKED: dict[int, tuple[weakref.ref, int]] = {}
 
-    Returns the images as a contiguous (B, C, H, W) float tensor (float64 for uint8 inputs,
-    as the reference computes ``x / 255.``; float32 for half ones; float32/64 stay), whether a
-    batch dim was added, and ``restore``: a function giving a kernel output back in the input's
-    dtype (uint8 by :func:`to_uint8`'s truncation).
-    """
+
+def mark_checked(images: torch.Tensor) -> None:
+    """Record that ``images`` (a kernel output) holds values in [0, 1] as it is now."""
+    key = id(images)
+    _CHECKED[key] = (weakref.ref(images, lambda _ref: _CHECKED.pop(key, None)), images._version)
+
+
+def _is_checked(images: torch.Tensor) -> bool:
+    entry = _CHECKED.get(id(images))
+    return entry is not None and entry[0]() is images and entry[1] == images._version
+
+
+def validate_images(images: Any, where: str = "images") -> None:
+    """Refuse what no corruption takes: not a tensor; not (C, H, W) or (B, C, H, W); C not 1
+    or 3; a dtype other than uint8 and float16/bfloat16/32/64; float values outside [0, 1]."""
     if not isinstance(images, torch.Tensor):
         raise CorruptParamError(
             f"{where}: expected a torch.Tensor of shape (B, C, H, W) or (C, H, W), "
             f"got {type(images).__name__}"
         )
-    if images.dim() not in (3, 4):
+    shape = images.shape
+    if len(shape) not in (3, 4):
         raise CorruptParamError(
-            f"{where}: expected shape (B, C, H, W) or (C, H, W), got {tuple(images.shape)}"
+            f"{where}: expected shape (B, C, H, W) or (C, H, W), got {tuple(shape)}"
         )
-    if images.shape[-3] not in (1, 3):
+    if shape[-3] not in (1, 3):
         raise CorruptParamError(
             f"{where}: expected 1 (grey) or 3 (RGB) channels in dim -3, got "
-            f"{images.shape[-3]} (shape {tuple(images.shape)}); drop an alpha channel with "
+            f"{shape[-3]} (shape {tuple(shape)}); drop an alpha channel with "
             "images[..., :3, :, :], or permute channels-last (H, W, C) data to (C, H, W)"
         )
     dtype = images.dtype
     if dtype == torch.uint8:
-        x = images.to(torch.float64, memory_format=torch.contiguous_format).div_(255.0)
-        restore = to_uint8
-    elif dtype in _FLOATS:
-        x = images if dtype in (torch.float32, torch.float64) else images.to(torch.float32)
-        x = x.contiguous()
-
-        def restore(out: torch.Tensor) -> torch.Tensor:
-            return out if out.dtype == dtype else out.to(dtype)
-
-        if images.numel():
-            if x.device.type == "cpu":
-                # numpy's single-threaded min/max: torch's parallel aminmax wakes an OpenMP
-                # team whose spinning threads then take a core from the jpeg codec threads
-                arr = x.detach().numpy()
-                lo, hi = arr.min(), arr.max()
-            else:
-                lo, hi = torch.aminmax(x)
-            if not (lo >= 0 and hi <= 1):  # also catches NaN
-                raise CorruptParamError(
-                    f"{where}: expected values in [0, 1], got min {lo.item():.4g} and max "
-                    f"{hi.item():.4g}; scale the images to [0, 1] (x / 255 for 8-bit data), "
-                    "or pass them as uint8"
-                )
-    else:
+        return
+    if dtype not in _FLOATS:
         raise CorruptParamError(
             f"{where}: expected a float tensor in [0, 1] (float16, bfloat16, float32, float64) "
             f"or uint8, got dtype {dtype}"
         )
+    if not images.numel() or _is_checked(images):
+        return
+    if images.device.type == "cpu" and dtype != torch.bfloat16:
+        # numpy's single-threaded min/max: torch's parallel aminmax wakes an OpenMP team whose
+        # spinning threads then take a core from the jpeg codec threads (measured)
+        arr = images.detach().numpy()
+        lo, hi = arr.min(), arr.max()
+    else:
+        lo, hi = torch.aminmax(images.detach())
+    if not (lo >= 0 and hi <= 1):  # also catches NaN
+        raise CorruptParamError(
+            f"{where}: expected values in [0, 1], got min {float(lo):.4g} and max "
+            f"{float(hi):.4g}; scale the images to [0, 1] (x / 255 for 8-bit data), "
+            "or pass them as uint8"
+        )
+
+
+def _same_dtype(dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
+    def restore(out: torch.Tensor) -> torch.Tensor:
+        return out if out.dtype == dtype else out.to(dtype)
+
+    return restore
+
+
+def prepare_images(
+    images: torch.Tensor, uint8_as: torch.dtype = torch.float64
+) -> tuple[torch.Tensor, bool, Callable[[torch.Tensor], torch.Tensor]]:
+    """Validated images as the kernels take them: a contiguous (B, C, H, W) float tensor
+    (uint8 divided by 255 into ``uint8_as``: float64 by default, as the reference computes
+    ``x / 255.``; half types as float32; float32/64 as they are), whether a batch dim was
+    added, and ``restore``: the kernel output back in the input's dtype (uint8 by
+    :func:`to_uint8`'s truncation)."""
+    dtype = images.dtype
+    if dtype == torch.uint8:
+        x = images.to(uint8_as, memory_format=torch.contiguous_format).div_(255.0)
+        restore = to_uint8
+    else:
+        x = images if dtype in (torch.float32, torch.float64) else images.to(torch.float32)
+        x = x.contiguous()
+        restore = _same_dtype(dtype)
     if x.dim() == 3:
         return x.unsqueeze(0), True, restore
     return x, False, restore
+
+
+def check_images(
+    images: Any, where: str = "images"
+) -> tuple[torch.Tensor, bool, Callable[[torch.Tensor], torch.Tensor]]:
+    """:func:`validate_images` then :func:`prepare_images`: images (C, H, W) or (B, C, H, W)
+    with C 1 or 3, float16/bfloat16/32/64 in [0, 1] or uint8, in any memory layout
+    (channels-last, permuted, sliced)."""
+    validate_images(images, where)
+    return prepare_images(images)
 
 
 def check_severity(severity: Any, batch: int, where: str = "severity") -> torch.Tensor:

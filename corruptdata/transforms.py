@@ -35,10 +35,11 @@ import torch
 from pipespec.params import Range, check_range
 from pipespec.step import Step
 
-from .api import check_images, check_name, split_options
+from .api import check_name, mark_checked, prepare_images, split_options, validate_images
 from .errors import CorruptParamError
 from .functional import REGISTRY, Record
 from .functional._common import cpu_generator
+from .functional.registry import _always
 
 __all__ = [
     "TRANSFORMS",
@@ -119,6 +120,19 @@ def _cat_params(parts: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]
     return out
 
 
+_CONSTANTS: dict[tuple[int, int], torch.Tensor] = {}
+
+
+def _constant(b: int, value: int) -> torch.Tensor:
+    """A (b,) int64 tensor of ``value``, made once (params only read their severity)."""
+    out = _CONSTANTS.get((b, value))
+    if out is None:
+        out = torch.full((b,), value, dtype=torch.int64)
+        if b <= 64:
+            _CONSTANTS[(b, value)] = out
+    return out
+
+
 class Corruption(Step):
     """Base class of the corruption steps: :meth:`make_params` (all the randomness, on CPU) and
     :meth:`transform` (the pure kernel plus the sample bookkeeping), per sample or per batch.
@@ -154,16 +168,18 @@ class Corruption(Step):
 
     # -- params ------------------------------------------------------------------------
     def _draw(self, shape: tuple[int, ...], generator: torch.Generator | None) -> dict:
-        g = cpu_generator(generator)
+        g = generator if generator is not None and generator.device.type == "cpu" else None
+        g = g if g is not None else cpu_generator(generator)
         b = shape[0]
         lo, hi = self._severity
-        if lo == hi or not self.uses_severity:
-            sev = torch.full((b,), lo, dtype=torch.int64)
+        uses = self.uses_severity
+        if lo == hi or not uses:
+            sev = _constant(b, lo)
         else:
             sev = torch.randint(lo, hi + 1, (b,), generator=g)
-        params = self.record.params(sev, g, tuple(shape), **self._params_options)
-        used = sev if self.uses_severity else torch.zeros(b, dtype=torch.int64)
-        return {**params, "severity": used}
+        params = REGISTRY[self.name].params(sev, g, shape, **self._params_options)
+        params["severity"] = sev if uses else _constant(b, 0)
+        return params
 
     @staticmethod
     def _shape(inputs: Any) -> tuple[int, int, int, int]:
@@ -207,60 +223,68 @@ class Corruption(Step):
         if isinstance(inputs, dict):
             if "image" not in inputs:
                 raise CorruptParamError(
-                    f"{self.name}: expected a sample with an 'image' key, got keys "
-                    f"{sorted(inputs)}"
+                    f"{self.name}: expected a sample with an 'image' key, got keys {sorted(inputs)}"
                 )
-            batch = check_images(inputs["image"], f"{self.name}: sample['image']")[0]
+            image = inputs["image"]
+            validate_images(image, f"{self.name}: sample['image']")
         else:
-            batch = check_images(inputs)[0]
-        self.check(batch)
+            image = inputs
+            validate_images(image)
+        self.check(image)
 
     def transform(self, inputs: Any, params: dict[str, torch.Tensor]) -> Any:
         """Apply the kernel with ``params``: a tensor gives a tensor of its own dtype, a sample
         or batch dict a new dict (see the module docstring)."""
         if isinstance(inputs, dict):
             return self._transform_dict(inputs, params)
-        batch, unbatched, restore = check_images(inputs)
+        batch, unbatched, restore = prepare_images(inputs)
         out = restore(self.kernel(batch, params)[0])
         return out[0] if unbatched else out
 
     def _transform_dict(self, data: dict[str, Any], params: dict[str, torch.Tensor]) -> dict:
-        image = data["image"]
-        batch, unbatched, _ = check_images(image, f"{self.name}: sample['image']")
+        batch, unbatched, _ = prepare_images(data["image"], torch.float32)
         out, mask = self.kernel(batch, params)
-
+        record = self.record
         b, _, h, w = batch.shape
         old = data.get("mask")
-        if old is None:
-            old = torch.zeros(b, h, w, dtype=torch.bool, device=out.device)
-        else:
-            old = torch.as_tensor(old, device=out.device).bool()
-            old = old[None] if unbatched else old
-            if tuple(old.shape) != (b, h, w):
+        if mask is not None and unbatched:
+            mask = mask[0]
+        if old is not None:
+            if not (isinstance(old, torch.Tensor) and old.dtype == torch.bool):
+                old = torch.as_tensor(old).bool()
+            if old.device != out.device:
+                old = old.to(out.device)
+            if tuple(old.shape) != ((h, w) if unbatched else (b, h, w)):
                 want = (h, w) if unbatched else (b, h, w)
                 raise CorruptParamError(
                     f"{self.name}: sample['mask'] should have shape {want} like the image, "
-                    f"got {tuple(old.shape[1:] if unbatched else old.shape)}"
+                    f"got {tuple(old.shape)}"
                 )
-        record = self.record
-        if record.mask is not None:
-            old = record.mask(old, params)
-        new_mask = old if mask is None else old | mask.to(old.device)
+            if record.mask is not None:
+                old = record.mask(old[None], params)[0] if unbatched else record.mask(old, params)
+            new_mask = old if mask is None else old | mask
+        elif mask is not None:
+            new_mask = mask
+        else:
+            shape = (h, w) if unbatched else (b, h, w)
+            new_mask = torch.zeros(shape, dtype=torch.bool, device=out.device)
 
-        sev = params["severity"]
-        applied = record.applied(params, b).tolist()
         result = dict(data)
-        result["image"] = out[0] if unbatched else out
-        result.setdefault("clean", batch[0] if unbatched else batch)
-        result["mask"] = new_mask[0] if unbatched else new_mask
+        result["image"] = image = out[0] if unbatched else out
+        mark_checked(image)
+        if "clean" not in result:
+            result["clean"] = batch[0] if unbatched else batch
+        result["mask"] = new_mask
         prev = data.get("corruption")
+        sev = params["severity"]
         if unbatched:
             prev = prev or ""
-            if applied[0]:
+            if record.applied is _always or record.applied(params, 1)[0]:
                 prev = f"{prev}+{self.name}" if prev else self.name
             result["corruption"] = prev
-            result["severity"] = max(int(data.get("severity", 0)), int(sev[0]))
+            result["severity"] = max(int(data.get("severity", 0)), sev.tolist()[0])
         else:
+            applied = record.applied(params, b)
             prev = list(prev) if prev is not None else [""] * b
             result["corruption"] = [
                 (f"{p}+{self.name}" if p else self.name) if done else p

@@ -44,11 +44,21 @@ LEVEL_GUARD = 1e-4
 _TORCH_PAD = {"reflect101": "reflect", "nearest": "replicate", "constant": "constant"}
 
 
+_TABLES: dict[tuple[int, torch.dtype], tuple[Sequence, torch.Tensor]] = {}
+
+
 def table(
     rows: Sequence, severity: torch.Tensor, dtype: torch.dtype = torch.float64
 ) -> torch.Tensor:
     """Per-sample rows of a severity table: (B,) for scalar entries, (B, K) for tuples."""
-    return torch.tensor(rows, dtype=dtype)[severity.long().cpu() - 1]
+    if severity.numel() <= 8:  # a per-sample step: one small tensor from Python values
+        values = np.array([rows[s - 1] for s in severity.tolist()])
+        return torch.from_numpy(values).to(dtype)
+    key = (id(rows), dtype)
+    cached = _TABLES.get(key)
+    if cached is None or cached[0] is not rows:  # the tensor of this very table, built once
+        cached = _TABLES[key] = (rows, torch.tensor(rows, dtype=dtype))
+    return cached[1][severity.long().cpu() - 1]
 
 
 def per_sample(values: torch.Tensor, images: torch.Tensor) -> torch.Tensor:

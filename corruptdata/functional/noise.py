@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 import torch
 
 from ._common import per_sample, table
@@ -56,7 +57,7 @@ def gaussian_noise_params(
     if sigma is None:
         sig = table(SEVERITIES["gaussian_noise"], severity)
     else:
-        sig = torch.full((shape[0],), float(sigma), dtype=torch.float64)
+        sig = torch.from_numpy(np.full(shape[0], float(sigma)))
     return {"sigma": sig, "noise": torch.randn(shape, generator=generator)}
 
 
@@ -65,6 +66,8 @@ def gaussian_noise(
 ) -> tuple[torch.Tensor, None]:
     """``clip(x + sigma * N(0, 1))`` per element."""
     noise = params["noise"].to(device=images.device, dtype=images.dtype)
+    if images.shape[0] == 1:  # one sample (a per-sample step): a scalar sigma, one op less
+        return torch.add(images, noise, alpha=params["sigma"].tolist()[0]).clamp_(0, 1), None
     return torch.addcmul(images, noise, per_sample(params["sigma"], images)).clamp_(0, 1), None
 
 

@@ -22,8 +22,8 @@ ParamsFn = Callable[..., dict[str, Any]]
 KernelFn = Callable[..., tuple[Any, Any]]
 
 
-def _always(params: dict[str, torch.Tensor], batch: int) -> torch.Tensor:
-    return torch.ones(batch, dtype=torch.bool)
+def _always(params: dict[str, torch.Tensor], batch: int) -> list[bool]:
+    return [True] * batch
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Record:
       with the content (None: the mask stays where it is);
     - ``severities``: the table indexed by severity - 1 (what the params function reads);
     - ``group``: its family (seed, noise, blur, weather, digital);
-    - ``applied(params, batch) -> (B,) bool``: which samples the kernel changed (reflect: only
+    - ``applied(params, batch) -> list[bool]``: which samples the kernel changed (reflect: only
       the flipped ones); by default all.
     """
 
@@ -46,7 +46,7 @@ class Record:
     severities: list
     group: str
     mask: Callable[..., torch.Tensor] | None = None
-    applied: Callable[[dict[str, torch.Tensor], int], torch.Tensor] = _always
+    applied: Callable[[dict[str, torch.Tensor], int], list[bool]] = _always
 
 
 REGISTRY: dict[str, Record] = {}
