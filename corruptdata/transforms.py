@@ -242,7 +242,11 @@ class Corruption(Step):
         return out[0] if unbatched else out
 
     def _transform_dict(self, data: dict[str, Any], params: dict[str, torch.Tensor]) -> dict:
-        batch, unbatched, _ = prepare_images(data["image"], torch.float32)
+        image = data["image"]
+        if image.dim() == 3 and image.dtype == torch.float32 and image.is_contiguous():
+            batch, unbatched = image[None], True  # the common case of a chain, made cheap
+        else:
+            batch, unbatched, _ = prepare_images(image, torch.float32)
         out, mask = self.kernel(batch, params)
         record = self.record
         b, _, h, w = batch.shape
@@ -270,8 +274,8 @@ class Corruption(Step):
             new_mask = torch.zeros(shape, dtype=torch.bool, device=out.device)
 
         result = dict(data)
-        result["image"] = image = out[0] if unbatched else out
-        mark_checked(image)
+        result["image"] = out = out[0] if unbatched else out
+        mark_checked(out)
         if "clean" not in result:
             result["clean"] = batch[0] if unbatched else batch
         result["mask"] = new_mask

@@ -44,6 +44,7 @@ LEVEL_GUARD = 1e-4
 _TORCH_PAD = {"reflect101": "reflect", "nearest": "replicate", "constant": "constant"}
 
 
+_NUMPY = {torch.float64: np.float64, torch.float32: np.float32, torch.int64: np.int64}
 _TABLES: dict[tuple[int, torch.dtype], tuple[Sequence, torch.Tensor]] = {}
 
 
@@ -52,8 +53,8 @@ def table(
 ) -> torch.Tensor:
     """Per-sample rows of a severity table: (B,) for scalar entries, (B, K) for tuples."""
     if severity.numel() <= 8:  # a per-sample step: one small tensor from Python values
-        values = np.array([rows[s - 1] for s in severity.tolist()])
-        return torch.from_numpy(values).to(dtype)
+        values = np.array([rows[s - 1] for s in severity.tolist()], dtype=_NUMPY[dtype])
+        return torch.from_numpy(values)
     key = (id(rows), dtype)
     cached = _TABLES.get(key)
     if cached is None or cached[0] is not rows:  # the tensor of this very table, built once
