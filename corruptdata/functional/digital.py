@@ -40,6 +40,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from corruptdata.errors import CorruptError
+
 from ._common import bilinear, gaussian_blur, table
 from .registry import Record
 
@@ -305,16 +307,18 @@ def jpeg_compression(
     """
     b, c = images.shape[:2]
     if c not in (1, 3):
-        raise ValueError(f"jpeg_compression needs 1 or 3 channels. Got {c}.")
+        raise CorruptError(f"jpeg_compression needs 1 or 3 channels. Got {c}.")
     quality = params["quality"].cpu()
     threads = max(1, torch.get_num_threads())
-    out = torch.empty(images.shape, dtype=images.dtype)
     blocks: list[tuple[torch.Tensor, int]] = []
     for q in torch.unique(quality).tolist():
         sel = (quality == q).nonzero().squeeze(1)
         parts = max(1, min(threads, len(sel) // 32))
         blocks += [(part, int(q)) for part in sel.tensor_split(parts)]
     threaded = len(blocks) > 1 and images.device.type == "cpu" and images.dtype == torch.float32
+    if len(blocks) == 1 and len(blocks[0][0]) == b:  # one quality, one block: no copy back
+        return _jpeg_block(images, blocks[0][1]).to(images.device), None
+    out = torch.empty(images.shape, dtype=images.dtype)
     if not threaded:
         for sel, q in blocks:
             whole = len(sel) == b
