@@ -485,3 +485,18 @@ def test_cuda_matches_cpu(name: str) -> None:
     close = (a - b).abs() <= 1e-4
     # quantising kernels (glass blur, jpeg, pixelate) may land on the other side of a level
     assert close.float().mean() > 0.995 and (a - b).abs().max() <= 1 / 255 + 1e-4
+
+
+def test_small_batch_masks_equal_the_broadcast_ones(monkeypatch) -> None:
+    """The per-sample path (numpy slices) and the batch path (broadcasting) give one mask."""
+    from corruptdata.functional import seed
+
+    sev = torch.tensor([1, 2, 3, 4, 5, 5, 3])
+    boxes = seed.black_patches_params(sev, torch.Generator().manual_seed(0), (7, 3, 20, 24))
+    window = seed.random_crop_params(sev, torch.Generator().manual_seed(1), (7, 3, 20, 24),
+                                     padding=3)["window"]  # fmt: skip
+    small = seed.boxes_mask(boxes["boxes"], boxes["valid"], 20, 24, "cpu")
+    small_w = seed._window_mask(window, 20, 24, "cpu")
+    monkeypatch.setattr(seed, "_SMALL", 0)
+    assert torch.equal(small, seed.boxes_mask(boxes["boxes"], boxes["valid"], 20, 24, "cpu"))
+    assert torch.equal(small_w, seed._window_mask(window, 20, 24, "cpu"))
