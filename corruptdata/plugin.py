@@ -12,13 +12,13 @@ import importlib.util
 
 from pipespec.registry import Registry
 
-from .functional import KERNELS
+from .functional import REGISTRY
 from .transforms import TRANSFORMS
 
 
 def register(registry: Registry) -> None:
     for name, cls in TRANSFORMS.items():
-        if name in KERNELS:
+        if name in REGISTRY:
             registry.add("step", name, cls, batch=True)
     from .cifar import Cifar10, Cifar100
     from .cifar_c import CifarC

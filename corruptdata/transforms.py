@@ -2,35 +2,44 @@
 
 A transform draws all its randomness in :meth:`Corruption.make_params` (on CPU, from the
 generator it is handed) and applies it in :meth:`Corruption.transform`, so a call can be replayed
-from its params. An instance is callable on
+from its params; as a batch step (:meth:`Corruption.call_batch`) sample ``i``'s params come from
+its own generator, with exactly the draws of the per-sample call. An instance is callable on
 
-- a float tensor (C, H, W) or (B, C, H, W) in [0, 1]: returns the corrupted tensor;
+- an image tensor (C, H, W) or (B, C, H, W), float16/bfloat16/32/64 in [0, 1] or uint8, in any
+  memory layout: returns the corrupted tensor in the input's dtype (uint8 truncated as the
+  reference's ``np.uint8``);
 - a sample dict (``image`` (C, H, W), uint8 or float) — the pipespec step contract — or a
   collated batch dict (``image`` (B, C, H, W)) — the batch-step contract. It returns a new dict:
 
-  - ``image``: corrupted, float32 in [0, 1] (uint8 input is divided by 255);
+  - ``image``: corrupted, float in [0, 1] (float32; float64 stays float64; uint8 input is
+    divided by 255);
   - ``clean``: the image before the first corruption (kept when already present);
   - ``mask``: bool (H, W) / (B, H, W), True where content was removed or replaced; the
     existing mask is OR-ed in (and moved along by geometric steps: reflect, random_crop with
     ``resize``); all-False when nothing was removed;
-  - ``corruption``: the names applied so far joined by ``+`` in order (``"reflect+gaussian_noise"``;
-    a list of such strings for a batch);
-  - ``severity``: the highest severity applied so far (int; (B,) int64 for a batch); 0 when only
-    severity-less steps (reflect) ran.
+  - ``corruption``: the names of the steps that changed the sample, joined by ``+`` in order
+    (``"reflect+gaussian_noise"``; a list of such strings for a batch); ``reflect`` only where
+    the sample was mirrored; ``""`` when nothing changed it;
+  - ``severity``: the highest severity used so far (int; (B,) int64 for a batch); 0 when no
+    step used one (reflect; a step given explicit parameters: ``sigma``, ``count`` and
+    ``size``, ``size``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
 import torch
 
-from pipespec.params import Range
+from pipespec.params import Range, check_range
+from pipespec.step import Step
 
-from .api import check_images, check_name, split_options
+from .api import check_name, mark_checked, prepare_images, split_options, validate_images
 from .errors import CorruptParamError
-from .functional import KERNELS, MASK_TRANSFORMS
+from .functional import REGISTRY, Record
 from .functional._common import cpu_generator
+from .functional.registry import _always
 
 __all__ = [
     "TRANSFORMS",
@@ -65,35 +74,81 @@ Severity = Annotated[
     "severity 1..5, or an inclusive range [lo, hi] drawn per sample",
 ]
 
-
-def _severity_range(severity: Any) -> tuple[int, int]:
-    if isinstance(severity, bool):
-        raise CorruptParamError(f"severity should be an integer 1..5. Got {severity!r}.")
-    if isinstance(severity, int):
-        lo = hi = severity
-    elif isinstance(severity, tuple | list) and len(severity) == 2:
-        lo, hi = severity
-    else:
-        raise CorruptParamError(
-            f"severity should be an integer 1..5 or a range [lo, hi]. Got {severity!r}."
-        )
-    if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= 5):
-        raise CorruptParamError(
-            f"severity should be an integer 1..5 or a range [lo, hi] with 1 <= lo <= hi <= 5. "
-            f"Got {severity!r}."
-        )
-    return lo, hi
+_SEVERITY = Range(ge=1, le=5)
 
 
-class Corruption:
-    """Base class: ``make_params`` (randomness) + ``transform`` (pure kernel) + dict handling."""
+def _check(value: Any, name: str, rng: Range, integer: bool = False) -> Any:
+    """The one range check of every option (pipespec's message style, CorruptParamError)."""
+    return check_range(value, name, rng, CorruptParamError, integer=integer)
+
+
+def _int_range(value: Any, name: str, rng: Range) -> tuple[int, int]:
+    """An int or an inclusive ``[lo, hi]`` of ints within ``rng`` with lo <= hi."""
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            raise CorruptParamError(
+                f"{name} should be an integer or an inclusive range [lo, hi]. Got {value!r}."
+            )
+        lo, hi = (_check(v, name, rng, integer=True) for v in value)
+        if lo > hi:
+            raise CorruptParamError(
+                f"{name} should be an inclusive range [lo, hi] with lo <= hi. Got {value!r}."
+            )
+        return int(lo), int(hi)
+    v = int(_check(value, name, rng, integer=True))
+    return v, v
+
+
+def _cat_params(parts: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Concatenate per-sample params along dim 0, zero-padding the other dims to the largest
+    (black_patches' box count and glass_blur's iteration count depend on the severity)."""
+    out = {}
+    for key in parts[0]:
+        values = [p[key] for p in parts]
+        dims = max(v.dim() for v in values)
+        if dims > 1:
+            size = [max(v.shape[d] for v in values) for d in range(1, dims)]
+            padded = []
+            for v in values:
+                if list(v.shape[1:]) != size:
+                    grown = v.new_zeros((v.shape[0], *size))
+                    grown[(slice(None), *(slice(0, n) for n in v.shape[1:]))] = v
+                    v = grown
+                padded.append(v)
+            values = padded
+        out[key] = torch.cat(values)
+    return out
+
+
+_CONSTANTS: dict[tuple[int, int], torch.Tensor] = {}
+
+
+def _constant(b: int, value: int) -> torch.Tensor:
+    """A (b,) int64 tensor of ``value``, made once (params only read their severity)."""
+    out = _CONSTANTS.get((b, value))
+    if out is None:
+        out = torch.full((b,), value, dtype=torch.int64)
+        if b <= 64:
+            _CONSTANTS[(b, value)] = out
+    return out
+
+
+class Corruption(Step):
+    """Base class of the corruption steps: :meth:`make_params` (all the randomness, on CPU) and
+    :meth:`transform` (the pure kernel plus the sample bookkeeping), per sample or per batch.
+
+    ``inputs`` is an image tensor (C, H, W) or (B, C, H, W) (float16/32/64 in [0, 1] or uint8,
+    any layout: returned in its own dtype) or a sample / collated batch dict with ``image``.
+    """
 
     name: ClassVar[str] = ""
+    #: whether the corruption takes a severity at all (reflect: no)
     has_severity: ClassVar[bool] = True
 
     def __init__(self, severity: Severity = 3) -> None:
         check_name(self.name)
-        self.severity = _severity_range(severity)
+        self.severity = severity
+        self._severity = _int_range(severity, "severity", _SEVERITY)
         self.options: dict[str, Any] = {}
         self._split()
 
@@ -101,90 +156,144 @@ class Corruption:
         given = {k: v for k, v in self.options.items() if v is not None}
         self._params_options, self._kernel_options = split_options(self.name, given)
 
-    def __repr__(self) -> str:
-        lo, hi = self.severity
-        args = [f"severity={lo}" if lo == hi else f"severity=({lo}, {hi})"]
-        if not self.has_severity:
-            args = []
-        args += [f"{k}={v!r}" for k, v in self.options.items() if v is not None]
-        return f"{type(self).__name__}({', '.join(args)})"
+    @property
+    def uses_severity(self) -> bool:
+        """Whether this instance's output depends on its severity (explicit parameters that
+        replace everything the severity chooses make it not: then no severity is recorded)."""
+        return self.has_severity
 
-    # -- the two hooks -------------------------------------------------------------------
-    def make_params(
-        self, shape: tuple[int, ...], generator: torch.Generator | None
-    ) -> dict[str, torch.Tensor]:
-        """All the randomness for a batch of ``shape`` (B, C, H, W), drawn on CPU; the
-        per-sample ``severity`` (B,) is drawn first when a range was given."""
-        g = cpu_generator(generator)
+    @property
+    def record(self) -> Record:
+        return REGISTRY[self.name]
+
+    # -- params ------------------------------------------------------------------------
+    def _draw(self, shape: tuple[int, ...], generator: torch.Generator | None) -> dict:
+        g = generator if generator is not None and generator.device.type == "cpu" else None
+        g = g if g is not None else cpu_generator(generator)
         b = shape[0]
-        lo, hi = self.severity
-        if lo == hi:
-            sev = torch.full((b,), lo, dtype=torch.int64)
+        lo, hi = self._severity
+        uses = self.uses_severity
+        if lo == hi or not uses:
+            sev = _constant(b, lo)
         else:
             sev = torch.randint(lo, hi + 1, (b,), generator=g)
-        params = KERNELS[self.name][0](sev, g, tuple(shape), **self._params_options)
-        return {**params, "severity": sev}
+        params = REGISTRY[self.name].params(sev, g, shape, **self._params_options)
+        params["severity"] = sev if uses else _constant(b, 0)
+        return params
 
-    def transform(
+    @staticmethod
+    def _shape(inputs: Any) -> tuple[int, int, int, int]:
+        image = inputs["image"] if isinstance(inputs, dict) else inputs
+        shape = tuple(image.shape)
+        return (1, *shape) if len(shape) == 3 else shape  # type: ignore[return-value]
+
+    def make_params(
+        self, inputs: Any, generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        """All the randomness for ``inputs`` (an image tensor or a sample / batch dict), drawn
+        on CPU from ``generator``; the per-sample ``severity`` (B,) first when a range was
+        given (0 where this instance uses no severity)."""
+        return self._draw(self._shape(inputs), generator)
+
+    def make_batch_params(
+        self, batch: Any, generators: Sequence[torch.Generator]
+    ) -> dict[str, torch.Tensor]:
+        """Params for a collated batch, sample ``i``'s drawn from ``generators[i]`` with exactly
+        the draws :meth:`make_params` makes for that sample alone."""
+        b, c, h, w = self._shape(batch)
+        if len(generators) != b:
+            raise CorruptParamError(
+                f"{self.name}: expected one generator per sample ({b}), got {len(generators)}"
+            )
+        if b == 0:
+            return self._draw((0, c, h, w), None)
+        return _cat_params([self._draw((1, c, h, w), g) for g in generators])
+
+    # -- transform ---------------------------------------------------------------------
+    def kernel(
         self, images: torch.Tensor, params: dict[str, torch.Tensor]
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Apply the kernel to (B, C, H, W) float images: ``(corrupted, mask or None)``."""
-        return KERNELS[self.name][1](images, params, **self._kernel_options)
+        """The pure kernel on (B, C, H, W) float images: ``(corrupted, mask or None)``."""
+        return self.record.kernel(images, params, **self._kernel_options)
 
-    # -- calling -------------------------------------------------------------------------
     def check(self, images: torch.Tensor) -> None:
         """Hook for option checks that need the image size (raise CorruptParamError)."""
 
-    def __call__(self, data: Any, generator: torch.Generator | None = None) -> Any:
-        if isinstance(data, dict):
-            return self._apply_dict(data, generator)
-        batch, unbatched = check_images(data)
-        self.check(batch)
-        out, _ = self.transform(batch, self.make_params(tuple(batch.shape), generator))
+    def check_inputs(self, inputs: Any) -> None:
+        if isinstance(inputs, dict):
+            if "image" not in inputs:
+                raise CorruptParamError(
+                    f"{self.name}: expected a sample with an 'image' key, got keys {sorted(inputs)}"
+                )
+            image = inputs["image"]
+            validate_images(image, f"{self.name}: sample['image']")
+        else:
+            image = inputs
+            validate_images(image)
+        self.check(image)
+
+    def transform(self, inputs: Any, params: dict[str, torch.Tensor]) -> Any:
+        """Apply the kernel with ``params``: a tensor gives a tensor of its own dtype, a sample
+        or batch dict a new dict (see the module docstring)."""
+        if isinstance(inputs, dict):
+            return self._transform_dict(inputs, params)
+        batch, unbatched, restore = prepare_images(inputs)
+        out = restore(self.kernel(batch, params)[0])
         return out[0] if unbatched else out
 
-    def _apply_dict(self, data: dict[str, Any], generator: torch.Generator | None) -> dict:
-        if "image" not in data:
-            raise CorruptParamError(
-                f"{self.name}: expected a sample with an 'image' key, got keys {sorted(data)}"
-            )
+    def _transform_dict(self, data: dict[str, Any], params: dict[str, torch.Tensor]) -> dict:
         image = data["image"]
-        if isinstance(image, torch.Tensor) and image.dtype == torch.uint8:
-            image = image.float() / 255.0
-        batch, unbatched = check_images(image, f"{self.name}: sample['image']")
-        self.check(batch)
-        params = self.make_params(tuple(batch.shape), generator)
-        out, mask = self.transform(batch, params)
-
+        if image.dim() == 3 and image.dtype == torch.float32 and image.is_contiguous():
+            batch, unbatched = image[None], True  # the common case of a chain, made cheap
+        else:
+            batch, unbatched, _ = prepare_images(image, torch.float32)
+        out, mask = self.kernel(batch, params)
+        record = self.record
         b, _, h, w = batch.shape
         old = data.get("mask")
-        if old is None:
-            old = torch.zeros(b, h, w, dtype=torch.bool, device=out.device)
-        else:
-            old = torch.as_tensor(old, device=out.device).bool()
-            old = old[None] if unbatched else old
-            if tuple(old.shape) != (b, h, w):
+        if mask is not None and unbatched:
+            mask = mask[0]
+        if old is not None:
+            if not (isinstance(old, torch.Tensor) and old.dtype == torch.bool):
+                old = torch.as_tensor(old).bool()
+            if old.device != out.device:
+                old = old.to(out.device)
+            if tuple(old.shape) != ((h, w) if unbatched else (b, h, w)):
                 want = (h, w) if unbatched else (b, h, w)
                 raise CorruptParamError(
                     f"{self.name}: sample['mask'] should have shape {want} like the image, "
-                    f"got {tuple(old.shape[1:] if unbatched else old.shape)}"
+                    f"got {tuple(old.shape)}"
                 )
-        if self.name in MASK_TRANSFORMS:
-            old = MASK_TRANSFORMS[self.name](old, params)
-        new_mask = old if mask is None else old | mask.to(old.device)
-
-        sev = params["severity"] if self.has_severity else torch.zeros(b, dtype=torch.int64)
-        result = dict(data)
-        result["image"] = out[0] if unbatched else out
-        result.setdefault("clean", image)
-        result["mask"] = new_mask[0] if unbatched else new_mask
-        prev = data.get("corruption")
-        if unbatched:
-            result["corruption"] = f"{prev}+{self.name}" if prev else self.name
-            result["severity"] = max(int(data.get("severity", 0)), int(sev[0]))
+            if record.mask is not None:
+                old = record.mask(old[None], params)[0] if unbatched else record.mask(old, params)
+            new_mask = old if mask is None else old | mask
+        elif mask is not None:
+            new_mask = mask
         else:
+            shape = (h, w) if unbatched else (b, h, w)
+            new_mask = torch.zeros(shape, dtype=torch.bool, device=out.device)
+
+        result = dict(data)
+        result["image"] = out = out[0] if unbatched else out
+        mark_checked(out)
+        if "clean" not in result:
+            result["clean"] = batch[0] if unbatched else batch
+        result["mask"] = new_mask
+        prev = data.get("corruption")
+        sev = params["severity"]
+        if unbatched:
+            prev = prev or ""
+            if record.applied is _always or record.applied(params, 1)[0]:
+                prev = f"{prev}+{self.name}" if prev else self.name
+            result["corruption"] = prev
+            result["severity"] = max(int(data.get("severity", 0)), sev.tolist()[0])
+        else:
+            applied = record.applied(params, b)
             prev = list(prev) if prev is not None else [""] * b
-            result["corruption"] = [f"{p}+{self.name}" if p else self.name for p in prev]
+            result["corruption"] = [
+                (f"{p}+{self.name}" if p else self.name) if done else p
+                for p, done in zip(prev, applied, strict=True)
+            ]
             old_sev = torch.as_tensor(data.get("severity", 0), dtype=torch.int64).cpu()
             result["severity"] = torch.maximum(old_sev.expand(b), sev)
         return result
@@ -195,7 +304,8 @@ class Corruption:
 
 class GaussianNoise(Corruption):
     """Additive Gaussian noise: ``clip(x + N(0, sigma))``; sigma from the CIFAR-10-C table for
-    the severity, or given explicitly (``sigma`` overrides the severity)."""
+    the severity, or given explicitly (``sigma`` overrides the severity, which is then not
+    recorded)."""
 
     name = "gaussian_noise"
 
@@ -204,35 +314,22 @@ class GaussianNoise(Corruption):
         severity: Severity = 3,
         sigma: Annotated[float | None, Range(ge=0), "noise std, overrides severity"] = None,
     ) -> None:
-        if sigma is not None and not (isinstance(sigma, int | float) and sigma >= 0):
-            raise CorruptParamError(f"sigma should be a non-negative number. Got {sigma!r}.")
+        if sigma is not None:
+            _check(sigma, "sigma", Range(ge=0))
         super().__init__(severity)
+        self.sigma = sigma
         self.options = {"sigma": sigma}
         self._split()
 
-
-def _range_pair(value: Any, what: str, low: int) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value, value)
-    if not (
-        isinstance(value, tuple | list)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        and low <= value[0] <= value[1]
-    ):
-        raise CorruptParamError(
-            f"{what} should be an inclusive range [lo, hi] of integers with {low} <= lo <= hi. "
-            f"Got {value!r}."
-        )
-    return int(value[0]), int(value[1])
+    @property
+    def uses_severity(self) -> bool:
+        return self.sigma is None
 
 
 class BlackPatches(Corruption):
     """Black rectangles: ``count`` patches (inclusive range), sides of ``size`` pixels
     (inclusive range, height and width drawn independently); mask = the patches. Without
-    ``count``/``size`` the severity chooses them."""
+    ``count``/``size`` the severity chooses them; with both, no severity is recorded."""
 
     name = "black_patches"
 
@@ -244,19 +341,24 @@ class BlackPatches(Corruption):
         ] = None,
         severity: Severity = 3,
     ) -> None:
+        pair_count = None if count is None else _int_range(count, "count", Range(ge=0))
+        pair_size = None if size is None else _int_range(size, "size", Range(ge=1))
         super().__init__(severity)
-        self.options = {
-            "count": _range_pair(count, "count", 0),
-            "size": _range_pair(size, "size", 1),
-        }
+        self.count, self.size = count, size
+        self.options = {"count": pair_count, "size": pair_size}
         self._split()
+
+    @property
+    def uses_severity(self) -> bool:
+        return self.count is None or self.size is None
 
 
 class RandomCrop(Corruption):
     """Keep a random window of ``size`` pixels (int or [h, w]; default: the severity's side
-    fraction 0.9 .. 0.5), placed anywhere in the image grown by ``padding``. The rest is
-    blacked out and masked in place, or with ``resize`` the window is stretched back to the
-    full size (bilinear) and only what came from outside the image is masked."""
+    fraction 0.9 .. 0.5, and then only is a severity recorded), placed anywhere in the image
+    grown by ``padding``. The rest is blacked out and masked in place, or with ``resize`` the
+    window is stretched back to the full size (bilinear) and only what came from outside the
+    image is masked."""
 
     name = "random_crop"
 
@@ -267,13 +369,16 @@ class RandomCrop(Corruption):
         resize: bool = False,
         severity: Severity = 3,
     ) -> None:
-        if size is not None:
-            size = _range_pair(size, "size", 1)
-        if not (isinstance(padding, int) and not isinstance(padding, bool) and padding >= 0):
-            raise CorruptParamError(f"padding should be a non-negative integer. Got {padding!r}.")
+        pair = None if size is None else _int_range(size, "size", Range(ge=1))
+        _check(padding, "padding", Range(ge=0), integer=True)
         super().__init__(severity)
-        self.options = {"size": size, "padding": padding, "resize": bool(resize)}
+        self.size, self.padding, self.resize = size, padding, resize
+        self.options = {"size": pair, "padding": padding, "resize": bool(resize)}
         self._split()
+
+    @property
+    def uses_severity(self) -> bool:
+        return self.size is None
 
     def check(self, images: torch.Tensor) -> None:
         size, pad = self.options["size"], self.options["padding"]
@@ -287,7 +392,8 @@ class RandomCrop(Corruption):
 
 class Reflect(Corruption):
     """Mirror images left-right with probability ``horizontal`` and top-bottom with
-    probability ``vertical`` (``true`` = always, ``false`` = never). Moves the mask along."""
+    probability ``vertical`` (``true`` = always, ``false`` = never). Moves the mask along; only
+    mirrored samples are labelled ``reflect``."""
 
     name = "reflect"
     has_severity = False
@@ -298,11 +404,9 @@ class Reflect(Corruption):
         vertical: Annotated[float | bool, Range(ge=0, le=1)] = 0.0,
     ) -> None:
         for what, p in (("horizontal", horizontal), ("vertical", vertical)):
-            if not (isinstance(p, int | float) and 0 <= p <= 1):
-                raise CorruptParamError(
-                    f"{what} should be a probability in [0, 1] or a bool. Got {p!r}."
-                )
+            _check(float(p) if isinstance(p, bool) else p, what, Range(ge=0, le=1))
         super().__init__(1)
+        self.horizontal, self.vertical = horizontal, vertical
         self.options = {"horizontal": float(horizontal), "vertical": float(vertical)}
         self._split()
 
@@ -318,6 +422,7 @@ class Frost(Corruption):
 
     def __init__(self, severity: Severity = 3, frost_dir: str | None = None) -> None:
         super().__init__(severity)
+        self.frost_dir = frost_dir
         self.options = {"frost_dir": frost_dir}
         self._split()
 

@@ -20,7 +20,7 @@ import skimage.filters
 import torch
 from PIL import Image
 
-from corruptdata.functional import _common, digital, weather
+from corruptdata.functional import REGISTRY, _common, digital, weather
 
 SEVERITIES = [1, 2, 3, 4, 5]
 
@@ -61,7 +61,8 @@ def _to_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 def _run(module, name: str, images: np.ndarray, severity: int, seed: int = 0):
-    params_fn, kernel = module.KERNELS[name]
+    record = REGISTRY[name]
+    params_fn, kernel = record.params, record.kernel
     x = _to_tensor(images)
     sev = torch.full((x.shape[0],), severity, dtype=torch.int64)
     params = params_fn(sev, torch.Generator().manual_seed(seed), tuple(x.shape))
@@ -359,6 +360,28 @@ def test_snow_motion_blur_matches_imagemagick_algorithm() -> None:
         assert np.abs(ours[k, 0].numpy() - ref).max() < 1e-9
 
 
+def test_snow_layer_is_truncated_after_the_motion_blur() -> None:
+    """The reference reads ImageMagick 6.9's 8-bit blurred layer back: truncation, not rounding
+    (reference/cifar_c.md). Given the same noise and angle, the layer is the reference's chain:
+    loc + scale*noise, clipped zoom, threshold, clip, 8-bit truncation, MotionBlur, truncation."""
+    severity = torch.tensor([1, 2, 3, 4, 5, 3, 4, 5])
+    params = weather.snow_params(severity, torch.Generator().manual_seed(4), (8, 3, 32, 32))
+    ours = weather.snow_layer(params, torch.device("cpu"))[:, 0].double().numpy()
+    for k, s in enumerate(severity.tolist()):
+        loc, scale, zoom, threshold, radius, sigma, _ = weather.SEVERITIES["snow"][s - 1]
+        layer = np.float32(loc) + np.float32(scale) * params["noise"][k].numpy()
+        layer = ref_clipped_zoom(layer.astype(np.float64), zoom)
+        layer[layer < threshold] = 0
+        layer8 = (np.clip(layer, 0, 1) * 255).astype(np.uint8) / 255.0
+        blurred = ref_imagemagick_motion_blur(layer8, radius, sigma, float(params["angle"][k]))
+        ref = np.floor(blurred * 255) / 255
+        # only a float tie at a level (zoom in float32 there, float64 here) may differ
+        tie = np.abs(blurred * 255 - np.round(blurred * 255)) < 1e-3
+        differ = np.abs(ours[k] - ref) > 1e-6  # float32 levels
+        assert not (differ & ~tie).any(), (s, np.argwhere(differ & ~tie)[:5])
+        assert np.abs(ours[k] - ref).max() <= 1 / 255 + 1e-6
+
+
 def test_snow_blend_matches_reference_given_the_layer() -> None:
     images = IMAGES["smooth"][:6]
     for severity in (1, 4):
@@ -426,13 +449,16 @@ def test_spatter_water_tints_pale_turquoise() -> None:
 
 # ----------------------------------------------------------------------------- all kernels
 
-ALL = {**{n: digital for n in digital.KERNELS}, **{n: weather for n in weather.KERNELS}}
+ALL = {
+    **{r.name: digital for r in digital.RECORDS},
+    **{r.name: weather for r in weather.RECORDS},
+}
 
 
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_batched_equals_per_sample_with_mixed_severities(name: str) -> None:
-    module = ALL[name]
-    params_fn, kernel = module.KERNELS[name]
+    record = REGISTRY[name]
+    params_fn, kernel = record.params, record.kernel
     x = _to_tensor(IMAGES["smooth"][:10])
     severity = torch.tensor([1, 2, 3, 4, 5, 5, 4, 3, 2, 1])
     params = params_fn(severity, torch.Generator().manual_seed(7), tuple(x.shape))
@@ -449,7 +475,7 @@ def test_batched_equals_per_sample_with_mixed_severities(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_params_are_reproducible_and_on_cpu(name: str) -> None:
-    params_fn, _ = ALL[name].KERNELS[name]
+    params_fn = REGISTRY[name].params
     severity = torch.tensor([1, 3, 5])
     a = params_fn(severity, torch.Generator().manual_seed(1), (3, 3, 32, 32))
     b = params_fn(severity, torch.Generator().manual_seed(1), (3, 3, 32, 32))
@@ -500,7 +526,7 @@ def test_mean_degradation_grows_with_severity(name: str) -> None:
 def test_digital_kernels_work_on_other_sizes() -> None:
     x = torch.rand(2, 3, 24, 40)
     for name in sorted(ALL):
-        params_fn, kernel = ALL[name].KERNELS[name]
+        params_fn, kernel = REGISTRY[name].params, REGISTRY[name].kernel
         params = params_fn(torch.tensor([2, 5]), torch.Generator().manual_seed(0), tuple(x.shape))
         out, _ = kernel(x, params)
         assert out.shape == x.shape, name

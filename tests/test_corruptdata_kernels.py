@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import corruptdata
-from corruptdata.functional import KERNELS, SEVERITIES, blur, noise
+from corruptdata.functional import REGISTRY, blur, noise
 from tests.strategies.images import (
     KINDS,
     float_images,
@@ -32,6 +32,7 @@ from tests.strategies.images import (
 )
 
 SEV = [1, 2, 3, 4, 5]
+SEVERITIES = {name: record.severities for name, record in REGISTRY.items()}
 MINE = corruptdata.names("noise") + corruptdata.names("blur") + ["black_patches", "random_crop"]
 
 
@@ -119,7 +120,8 @@ def ref_glass_blur(u8: np.ndarray, severity: int, offsets: np.ndarray) -> np.nda
             for w in range(32 - delta, delta, -1):
                 dy, dx = (int(v) for v in offsets[i, h, w])
                 hp, wp = h + dy, w + dx
-                x[h, w], x[hp, wp] = x[hp, wp], x[h, w].copy()
+                # the script's line verbatim: on numpy row views this is a copy, not a swap
+                x[h, w], x[hp, wp] = x[hp, wp], x[h, w]
     return np.uint8(np.clip(ref_gaussian(x / 255.0, sigma), 0, 1) * 255)
 
 
@@ -172,6 +174,51 @@ def test_defocus_matches_reference_on_any_image(u8: np.ndarray, severity: int) -
     assert _max_level_diff(ours[0], np.uint8(ref_defocus(u8, severity) * 255)) <= 1
 
 
+def ref_disk32(radius: float, alias_blur: float) -> np.ndarray:
+    """The kernel the script convolves with: its float32 disk through OpenCV's float32
+    GaussianBlur (a row pass then a column pass, float32 arithmetic, taps in order)."""
+    grid = np.arange(-8, 9)
+    xs, ys = np.meshgrid(grid, grid)
+    disk = np.array((xs**2 + ys**2) <= radius**2, dtype=np.float32)
+    disk /= np.sum(disk)
+    g = np.exp(-((np.arange(3) - 1.0) ** 2) / (2 * alias_blur**2))
+    g = (g / g.sum()).astype(np.float32)
+    p = np.pad(disk, 1, mode="reflect")
+    rows = g[0] * p[:, 0:17] + g[1] * p[:, 1:18] + g[2] * p[:, 2:19]
+    return g[0] * rows[0:17] + g[1] * rows[1:18] + g[2] * rows[2:19]
+
+
+def test_defocus_blur_of_uint8_images_is_bit_exact() -> None:
+    """uint8 in, uint8 out: exactly the script's ``np.uint8(clip(filter2D(x / 255., disk)) *
+    255)`` with its float32 kernel, on every severity and image kind."""
+    for kind in KINDS:
+        u8 = _u8_batch(kind, 4, seed=21)
+        ours = corruptdata.corrupt(torch.from_numpy(u8).permute(0, 3, 1, 2), "defocus_blur", 1)
+        assert ours.dtype == torch.uint8
+        for s in SEV:
+            ours = corruptdata.corrupt(torch.from_numpy(u8).permute(0, 3, 1, 2), "defocus_blur", s)
+            kernel = ref_disk32(*SEVERITIES["defocus_blur"][s - 1]).astype(np.float64)
+            for img, got in zip(u8, ours.permute(0, 2, 3, 1).numpy(), strict=True):
+                x = img / 255.0
+                ref = np.stack([ndi.correlate(x[..., d], kernel, mode="mirror") for d in range(3)])
+                ref = np.uint8(np.clip(ref.transpose(1, 2, 0), 0, 1) * 255)
+                assert np.array_equal(got, ref), (kind, s)
+
+
+def test_float32_disk_oracle_is_opencvs_kernel() -> None:
+    cv2 = pytest.importorskip("cv2")
+    for radius, alias in SEVERITIES["defocus_blur"]:
+        grid = np.arange(-8, 9)
+        xs, ys = np.meshgrid(grid, grid)
+        disk = np.array((xs**2 + ys**2) <= radius**2, dtype=np.float32)
+        disk /= np.sum(disk)
+        ref = cv2.GaussianBlur(disk, ksize=(3, 3), sigmaX=alias)
+        assert np.array_equal(ref_disk32(radius, alias), ref)
+        ours = blur.defocus_kernel(radius, alias)
+        r = ours.shape[0] // 2
+        assert np.array_equal(ours, ref[8 - r : 9 + r, 8 - r : 9 + r].astype(np.float64))
+
+
 def test_defocus_kernel_crop_keeps_the_whole_reference_kernel() -> None:
     for radius, alias in SEVERITIES["defocus_blur"]:
         ref = ref_disk(radius, alias)
@@ -191,6 +238,29 @@ def test_glass_blur_matches_reference_given_the_same_swaps(kind: str) -> None:
     for i, s in enumerate(SEV):
         ref = ref_glass_blur(u8[i], s, params["offsets"][i].numpy())
         assert _max_level_diff(ours[i], ref) <= 1, s
+
+
+def test_reference_swap_line_is_a_copy_on_numpy_row_views() -> None:
+    """The script's ``x[h, w], x[h', w'] = x[h', w'], x[h, w]`` on an (H, W, 3) array."""
+    x = np.arange(2 * 2 * 3, dtype=np.uint8).reshape(2, 2, 3)
+    x[1, 1], x[0, 0] = x[0, 0], x[1, 1]
+    assert x[1, 1].tolist() == [0, 1, 2] and x[0, 0].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("delta", [1, 2])
+def test_glass_permutation_replays_the_script_loop(delta: int) -> None:
+    """The index map equals the script's loop run on an image of pixel indices."""
+    g = torch.Generator().manual_seed(delta)
+    offsets = torch.randint(-delta, delta, (3, 2, 12, 12, 2), generator=g, dtype=torch.int8)
+    perm = blur._glass_permutation(offsets.numpy(), delta, 2)
+    for n in range(3):
+        x = np.arange(144, dtype=np.int64).reshape(12, 12, 1).repeat(3, axis=2)
+        for i in range(2):
+            for h in range(12 - delta, delta, -1):
+                for w in range(12 - delta, delta, -1):
+                    dy, dx = (int(v) for v in offsets[n, i, h, w])
+                    x[h, w], x[h + dy, w + dx] = x[h + dy, w + dx], x[h, w]
+        assert perm[n].tolist() == x[..., 0].reshape(-1).tolist()
 
 
 def test_glass_blur_swap_offsets_are_the_reference_draws() -> None:
@@ -342,11 +412,11 @@ def _slice(params: dict[str, torch.Tensor], i: int) -> dict[str, torch.Tensor]:
     return {k: v[i : i + 1] for k, v in params.items()}
 
 
-@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_batched_equals_per_sample_with_the_same_params(name: str) -> None:
     x = make_images("smooth", 5, 3, 32, 32, seed=7) * 0.7 + 0.15
     sev = torch.tensor([1, 5, 3, 2, 4])
-    params_fn, kernel_fn = KERNELS[name]
+    params_fn, kernel_fn = REGISTRY[name].params, REGISTRY[name].kernel
     params = params_fn(sev, torch.Generator().manual_seed(3), tuple(x.shape))
     assert all(v.shape[0] == 5 for v in params.values()), "params must be batch-first"
     out, mask = kernel_fn(x, params)
@@ -357,7 +427,7 @@ def test_batched_equals_per_sample_with_the_same_params(name: str) -> None:
             assert one_mask is not None and torch.equal(one_mask[0], mask[i])
 
 
-@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_same_seed_same_output_and_valid_range(name: str) -> None:
     x = make_images("random", 3, 3, 32, 32, seed=9)
     a, ma = corruptdata.corrupt(x, name, 4, torch.Generator().manual_seed(5), return_mask=True)
@@ -407,7 +477,7 @@ def test_image_kinds_are_what_they_say() -> None:
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_cuda_matches_cpu(name: str) -> None:
     x = make_images("random", 8, 3, 32, 32, seed=4)
     a = corruptdata.corrupt(x, name, 3, torch.Generator().manual_seed(1))
@@ -415,3 +485,18 @@ def test_cuda_matches_cpu(name: str) -> None:
     close = (a - b).abs() <= 1e-4
     # quantising kernels (glass blur, jpeg, pixelate) may land on the other side of a level
     assert close.float().mean() > 0.995 and (a - b).abs().max() <= 1 / 255 + 1e-4
+
+
+def test_small_batch_masks_equal_the_broadcast_ones(monkeypatch) -> None:
+    """The per-sample path (numpy slices) and the batch path (broadcasting) give one mask."""
+    from corruptdata.functional import seed
+
+    sev = torch.tensor([1, 2, 3, 4, 5, 5, 3])
+    boxes = seed.black_patches_params(sev, torch.Generator().manual_seed(0), (7, 3, 20, 24))
+    window = seed.random_crop_params(sev, torch.Generator().manual_seed(1), (7, 3, 20, 24),
+                                     padding=3)["window"]  # fmt: skip
+    small = seed.boxes_mask(boxes["boxes"], boxes["valid"], 20, 24, "cpu")
+    small_w = seed._window_mask(window, 20, 24, "cpu")
+    monkeypatch.setattr(seed, "_SMALL", 0)
+    assert torch.equal(small, seed.boxes_mask(boxes["boxes"], boxes["valid"], 20, 24, "cpu"))
+    assert torch.equal(small_w, seed._window_mask(window, 20, 24, "cpu"))

@@ -16,8 +16,9 @@ from torch.utils.data import Dataset
 import corruptdata
 import pipespec
 from corruptdata import CorruptError, CorruptParamError
+from corruptdata.api import to_uint8
 from pipespec import Range, registry
-from tests.strategies.images import float_images, make_images
+from tests.strategies.images import float_images, image_layouts, make_images
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -37,7 +38,8 @@ def _sample(seed: int = 0, side: int = 16) -> dict[str, Any]:
     [
         (torch.rand(32, 32), "expected shape (B, C, H, W) or (C, H, W), got (32, 32)"),
         (torch.rand(1, 1, 3, 8, 8), "got (1, 1, 3, 8, 8)"),
-        (torch.zeros(3, 8, 8, dtype=torch.uint8), "got dtype torch.uint8 (uint8? divide by 255"),
+        (torch.zeros(3, 8, 8, dtype=torch.int32), "or uint8, got dtype torch.int32"),
+        (torch.rand(4, 8, 8), "expected 1 (grey) or 3 (RGB) channels in dim -3, got 4"),
         (torch.full((3, 8, 8), 255.0), "expected values in [0, 1], got min 255 and max 255"),
         (torch.full((3, 8, 8), -0.5), "got min -0.5"),
         (torch.full((3, 8, 8), float("nan")), "expected values in [0, 1]"),
@@ -87,14 +89,15 @@ def test_unknown_option_lists_the_accepted_ones() -> None:
     ("make", "message"),
     [
         (lambda: corruptdata.BlackPatches(count=(3, 1)), "count should be an inclusive range"),
-        (lambda: corruptdata.BlackPatches(size=(0, 2)), "size should be an inclusive range"),
-        (lambda: corruptdata.RandomCrop(padding=-1), "padding should be a non-negative"),
-        (lambda: corruptdata.Reflect(horizontal=1.5), "horizontal should be a probability"),
-        (lambda: corruptdata.GaussianNoise(sigma=-0.1), "sigma should be a non-negative"),
+        (lambda: corruptdata.BlackPatches(size=(0, 2)), "size should be >= 1. Got 0."),
+        (lambda: corruptdata.RandomCrop(padding=-1), "padding should be >= 0. Got -1."),
+        (lambda: corruptdata.RandomCrop(padding=1.5), "padding should be an integer >= 0."),
+        (lambda: corruptdata.Reflect(horizontal=1.5), "horizontal should be in [0, 1]. Got 1.5."),
+        (lambda: corruptdata.GaussianNoise(sigma=-0.1), "sigma should be >= 0. Got -0.1."),
     ],
 )
 def test_bad_options_raise_at_construction(make: Any, message: str) -> None:
-    with pytest.raises(CorruptParamError, match=message):
+    with pytest.raises(CorruptParamError, match=re.escape(message)):
         make()
 
 
@@ -200,9 +203,10 @@ def test_random_crop_resize_stretches_and_masks_what_came_from_outside() -> None
     inner = corruptdata.RandomCrop(size=8, resize=True)(clean, _gen(0))
     assert not inner["mask"].any() and not torch.equal(inner["image"], inner["clean"])
     padded = corruptdata.RandomCrop(size=16, padding=4, resize=True)
-    params = padded.make_params((64, 3, 16, 16), _gen(1))
+    images = make_images("flat", 64, 3, 16, 16, 2)
+    params = padded.make_params(images, _gen(1))
     off_image = (params["window"][:, :2] != 0).any(1)
-    _, mask = padded.transform(make_images("flat", 64, 3, 16, 16, 2), params)
+    _, mask = padded.kernel(images, params)
     assert torch.equal(mask.flatten(1).any(1), off_image)
 
 
@@ -216,10 +220,12 @@ def test_random_crop_resize_moves_an_existing_mask() -> None:
 @settings(max_examples=20)
 def test_params_replay_gives_the_same_output(x: torch.Tensor, seed: int) -> None:
     for step in (corruptdata.ShotNoise(severity=(1, 5)), corruptdata.BlackPatches()):
-        params = step.make_params(tuple(x.shape), _gen(seed))
-        a, ma = step.transform(x, params)
-        b, mb = step.transform(x.clone(), params)
+        params = step.make_params(x, _gen(seed))
+        a, ma = step.kernel(x, params)
+        b, mb = step.kernel(x.clone(), params)
         assert torch.equal(a, b) and torch.equal(ma, mb) if ma is not None else torch.equal(a, b)
+        assert torch.equal(step.transform(x, params), a)
+        assert torch.equal(step(x, _gen(seed)), a)
 
 
 @given(st.integers(0, 2**31 - 1))
@@ -232,13 +238,13 @@ def test_calling_on_a_tensor_matches_corrupt(seed: int) -> None:
 
 
 def test_severity_range_is_drawn_per_sample() -> None:
-    params = corruptdata.ZoomBlur(severity=(2, 4)).make_params((200, 3, 8, 8), _gen(0))
+    params = corruptdata.ZoomBlur(severity=(2, 4)).make_params(torch.zeros(200, 3, 8, 8), _gen(0))
     assert set(params["severity"].tolist()) == {2, 3, 4}
 
 
 def test_reflect_probabilities() -> None:
     step = corruptdata.Reflect(horizontal=0.25, vertical=False)
-    params = step.make_params((4000, 3, 4, 4), _gen(0))
+    params = step.make_params(torch.zeros(4000, 3, 4, 4), _gen(0))
     assert abs(params["horizontal"].float().mean().item() - 0.25) < 0.03
     assert not params["vertical"].any()
 
@@ -309,3 +315,160 @@ def test_spec_params_are_validated_by_the_step_schemas() -> None:
     bad = {**SPEC, "steps": [{"gaussian_noise": {"severity": 6}}]}
     with pytest.raises(pipespec.SpecError, match=r"steps\[0\]"):
         pipespec.build_loader(bad)
+
+
+# ----------------------------------------------------------------------------- input layouts
+
+ALL_NAMES = corruptdata.names("all")
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+@given(data=image_layouts())
+@settings(max_examples=6, deadline=None)
+def test_every_corruption_takes_any_layout_and_dtype(name: str, data: Any) -> None:
+    """Any strides (channels-last, from HWC numpy, sliced views), uint8 and float16/32/64:
+    the result has the input's shape and dtype and the values of the contiguous input's."""
+    images, contiguous = data
+    out = corruptdata.corrupt(images, name, 3, _gen(1))
+    assert out.shape == images.shape and out.dtype == images.dtype
+    assert torch.equal(out, corruptdata.corrupt(contiguous, name, 3, _gen(1)))
+    step = corruptdata.TRANSFORMS[name]()
+    assert torch.equal(step(images, _gen(1)), out)
+    if images.dtype == torch.uint8:
+        as_float = corruptdata.corrupt(contiguous.double() / 255, name, 3, _gen(1))
+        assert torch.equal(out, to_uint8(as_float))
+    elif images.dtype == torch.float16:
+        as_float = corruptdata.corrupt(contiguous.float(), name, 3, _gen(1))
+        assert torch.equal(out, as_float.half())
+
+
+def test_shot_noise_on_cifar_as_usually_loaded() -> None:
+    """The issue's repro: ``torch.from_numpy(hwc_uint8).permute(0, 3, 1, 2).float() / 255``."""
+    hwc = (make_images("random", 4, 3, 32, 32, 0) * 255).round().byte().permute(0, 2, 3, 1)
+    hwc = hwc.contiguous()
+    x = torch.from_numpy(hwc.numpy()).permute(0, 3, 1, 2).float() / 255
+    assert not x.is_contiguous()
+    out = corruptdata.corrupt(x, "shot_noise", 3, _gen(0))
+    assert torch.equal(out, corruptdata.corrupt(x.contiguous(), "shot_noise", 3, _gen(0)))
+
+
+def test_uint8_output_truncates_like_the_reference() -> None:
+    """np.uint8(x * 255) truncates; a value float rounding put a hair below a level keeps it."""
+    x = torch.tensor([0.0, 0.5, 254.99 / 255, 100 / 255 - 3e-7, 1.0]).view(1, 1, 1, 5)
+    assert to_uint8(x).view(-1).tolist() == [0, 127, 254, 100, 255]
+    x64 = torch.tensor([100 / 255 - 1e-13, 100 / 255 - 1e-8], dtype=torch.float64)
+    assert to_uint8(x64).tolist() == [100, 99]
+
+
+def test_a_four_channel_image_is_a_corrupt_error_and_a_value_error() -> None:
+    with pytest.raises(CorruptError) as info:
+        corruptdata.corrupt(torch.rand(4, 8, 8), "contrast", 2)
+    assert isinstance(info.value, ValueError)
+
+
+# ----------------------------------------------------------------------------- honest labels
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        corruptdata.GaussianNoise(sigma=0.05),
+        corruptdata.BlackPatches(count=(1, 2), size=(2, 4)),
+        corruptdata.RandomCrop(size=12),
+        corruptdata.Reflect(horizontal=True),
+    ],
+    ids=repr,
+)
+def test_a_step_given_explicit_parameters_records_no_severity(step: Any) -> None:
+    out = step(_sample(), _gen(0))
+    assert out["severity"] == 0
+    assert step({**_sample(), "severity": 2}, _gen(0))["severity"] == 2
+    batch = {"image": make_images("random", 3, 3, 16, 16, 0)}
+    assert step(batch, _gen(0))["severity"].tolist() == [0, 0, 0]
+
+
+def test_a_step_that_uses_its_severity_records_it() -> None:
+    assert corruptdata.GaussianNoise(severity=2)(_sample(), _gen(0))["severity"] == 2
+    assert corruptdata.BlackPatches(count=(1, 2), severity=1)(_sample(), _gen(0))["severity"] == 1
+    assert corruptdata.RandomCrop(severity=4)(_sample(), _gen(0))["severity"] == 4
+
+
+def test_reflect_is_named_only_on_the_samples_it_mirrored() -> None:
+    never = corruptdata.Reflect(horizontal=False)(_sample(), _gen(0))
+    assert never["corruption"] == "" and torch.equal(never["image"], never["clean"])
+    always = corruptdata.Reflect(horizontal=True)(_sample(), _gen(0))
+    assert always["corruption"] == "reflect"
+    x = make_images("random", 64, 3, 8, 8, 0)
+    step = corruptdata.Reflect(horizontal=0.5)
+    params = step.make_params(x, _gen(3))
+    out = step.transform({"image": x, "corruption": ["a"] * 64}, params)
+    flipped = params["horizontal"].tolist()
+    assert 0 < sum(flipped) < 64
+    assert out["corruption"] == ["a+reflect" if f else "a" for f in flipped]
+    noisy = corruptdata.GaussianNoise(severity=1)(never, _gen(1))
+    assert noisy["corruption"] == "gaussian_noise"
+
+
+# ----------------------------------------------------------------------------- batch params
+
+
+BATCH_STEPS = [
+    corruptdata.TRANSFORMS[name](severity=(1, 5)) for name in ALL_NAMES if name != "reflect"
+] + [
+    corruptdata.Reflect(),
+    corruptdata.GaussianNoise(sigma=0.1),
+    corruptdata.BlackPatches(count=(0, 3), size=(2, 6)),
+    corruptdata.RandomCrop(size=(6, 9), padding=2, resize=True),
+]
+
+
+@pytest.mark.parametrize("step", BATCH_STEPS, ids=repr)
+def test_a_batch_step_gives_each_sample_its_per_sample_result(step: Any) -> None:
+    """Moving a step from steps to batch_steps changes nothing: sample i's params are drawn
+    from generators[i] exactly as the per-sample call draws them (identical), pixels within
+    1e-6 (a batched kernel may sum in another order), same mask, labels and severities."""
+    x = make_images("smooth", 5, 3, 16, 16, seed=2) * 0.8 + 0.1
+    samples = [{"image": x[i], "label": i} for i in range(5)]
+    batch = {"image": x.clone(), "label": torch.arange(5)}
+    seeds = [11, 12, 13, 14, 15]
+    out = step.call_batch(batch, [_gen(s) for s in seeds])
+    params = step.make_batch_params(batch, [_gen(s) for s in seeds])
+    for i, (sample, seed) in enumerate(zip(samples, seeds, strict=True)):
+        one = step.make_params(sample, _gen(seed))
+        for key, value in one.items():
+            part = params[key][i : i + 1]
+            trimmed = part[(slice(None), *(slice(0, n) for n in value.shape[1:]))]
+            assert torch.equal(trimmed, value), key
+        alone = step(sample, _gen(seed))
+        torch.testing.assert_close(out["image"][i], alone["image"], atol=1e-6, rtol=0)
+        assert torch.equal(out["mask"][i], alone["mask"])
+        assert out["corruption"][i] == alone["corruption"]
+        assert int(out["severity"][i]) == alone["severity"]
+
+
+def test_batch_step_needs_one_generator_per_sample() -> None:
+    with pytest.raises(CorruptParamError, match=r"one generator per sample \(3\), got 2"):
+        corruptdata.Contrast().call_batch({"image": torch.rand(3, 3, 8, 8)}, [_gen(), _gen()])
+
+
+def test_every_corruption_is_a_pipespec_step() -> None:
+    from pipespec.step import Step
+
+    for name in ALL_NAMES:
+        step = corruptdata.TRANSFORMS[name]()
+        assert isinstance(step, Step) and step.batchable, name
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+def test_one_record_per_corruption_and_a_duplicate_name_is_refused() -> None:
+    from corruptdata.functional import REGISTRY, register
+
+    assert sorted(REGISTRY) == sorted(ALL_NAMES)
+    record = REGISTRY["contrast"]
+    assert record.group == "digital" and len(record.severities) == 5
+    assert REGISTRY["reflect"].mask is not None and REGISTRY["contrast"].mask is None
+    with pytest.raises(CorruptError, match="'contrast' is already registered"):
+        register(record)
+    assert REGISTRY["contrast"] is record

@@ -1,23 +1,21 @@
 """Pure, batch-first corruption kernels, collected by name from the group modules.
 
-Every corruption NAME has ``params_fn(severity, generator, shape, **options) -> dict`` (all the
-randomness, drawn on CPU) and ``kernel(images, params) -> (images, mask | None)`` (pure), listed
-in its group module's ``KERNELS``; :data:`KERNELS` is their union. Group modules that are not
-present (yet) are skipped; one that is present but broken raises at import.
+Every corruption NAME has one :class:`~.registry.Record` in :data:`REGISTRY`: its
+``params(severity, generator, shape, **options) -> dict`` (all the randomness, drawn on CPU),
+``kernel(images, params) -> (images, mask | None)`` (pure), mask rule, severity table and group,
+listed in its group module's ``RECORDS``. Group modules that are not present (yet) are skipped;
+one that is present but broken raises at import; a name registered twice is refused.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
-__all__ = ["GROUPS", "KERNELS", "MASK_TRANSFORMS", "SEVERITIES", "kernel"]
+from .registry import REGISTRY, KernelFn, ParamsFn, Record, get, register
 
-ParamsFn = Callable[..., dict[str, Any]]
-KernelFn = Callable[..., tuple[Any, Any]]
+__all__ = ["GROUPS", "REGISTRY", "Record", "get", "kernel", "register"]
 
 BENCHMARK = (
     "gaussian_noise",
@@ -68,18 +66,15 @@ def _optional(name: str) -> ModuleType | None:
     return importlib.import_module(full)
 
 
-KERNELS: dict[str, tuple[ParamsFn, KernelFn]] = {}
-SEVERITIES: dict[str, list] = {}
-MASK_TRANSFORMS: dict[str, Callable[..., Any]] = {}
 for _name in _MODULES:
     _module = _optional(_name)
     if _module is None:
         continue
-    KERNELS.update(getattr(_module, "KERNELS", {}))
-    SEVERITIES.update(getattr(_module, "SEVERITIES", {}))
-    MASK_TRANSFORMS.update(getattr(_module, "MASK_TRANSFORMS", {}))
+    for _record in getattr(_module, "RECORDS", ()):
+        register(_record)
 
 
 def kernel(name: str) -> tuple[ParamsFn, KernelFn]:
     """``(params_fn, kernel_fn)`` of corruption ``name`` (KeyError when it is unknown)."""
-    return KERNELS[name]
+    record = REGISTRY[name]
+    return record.params, record.kernel

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "LEVEL_GUARD",
     "bilinear",
     "blur_matrix",
     "clipped_zoom_matrix",
@@ -35,14 +36,30 @@ __all__ = [
     "table",
 ]
 
+# Added on the 0..255 scale before a truncation to 8 bits: a value that float rounding puts a
+# hair below level k (k/255*255 in float32 may give k - 3e-5) stays at k, while a value that
+# the reference's float lands just below a level (by more than 1e-4) truncates as numpy does.
+LEVEL_GUARD = 1e-4
+
 _TORCH_PAD = {"reflect101": "reflect", "nearest": "replicate", "constant": "constant"}
+
+
+_NUMPY = {torch.float64: np.float64, torch.float32: np.float32, torch.int64: np.int64}
+_TABLES: dict[tuple[int, torch.dtype], tuple[Sequence, torch.Tensor]] = {}
 
 
 def table(
     rows: Sequence, severity: torch.Tensor, dtype: torch.dtype = torch.float64
 ) -> torch.Tensor:
     """Per-sample rows of a severity table: (B,) for scalar entries, (B, K) for tuples."""
-    return torch.tensor(rows, dtype=dtype)[severity.long().cpu() - 1]
+    if severity.numel() <= 8:  # a per-sample step: one small tensor from Python values
+        values = np.array([rows[s - 1] for s in severity.tolist()], dtype=_NUMPY[dtype])
+        return torch.from_numpy(values)
+    key = (id(rows), dtype)
+    cached = _TABLES.get(key)
+    if cached is None or cached[0] is not rows:  # the tensor of this very table, built once
+        cached = _TABLES[key] = (rows, torch.tensor(rows, dtype=dtype))
+    return cached[1][severity.long().cpu() - 1]
 
 
 def per_sample(values: torch.Tensor, images: torch.Tensor) -> torch.Tensor:

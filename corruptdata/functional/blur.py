@@ -11,9 +11,10 @@ kernel reproduces of the reference script (reference/cifar_c.md):
 - gaussian_blur: scikit-image ``gaussian`` per channel (scipy kernel, truncate 4, border
   nearest), as products with exact (H, H) and (W, W) blur matrices.
 - glass_blur: blur (float64, as the reference, so flat areas truncate to the same level),
-  truncate to 8 bits, the reference's sequential local pixel swaps, blur. The
-  swaps are inherently sequential within an image; they are replayed as an index permutation for
-  the whole batch at once (one step per visited position), then applied with one gather.
+  truncate to 8 bits, the reference's sequential local pixel moves, blur. The
+  script's tuple "swap" acts on numpy row views, so it is a copy: (h, w) takes (h', w')'s value
+  and (h', w') keeps its own. With max_delta 1 every move reads a pixel not yet written in that
+  iteration, so one iteration is one gather of an index map; the map is applied with one gather.
 - motion_blur: ImageMagick's MotionBlurImage as the `imagecorruptions` port describes it: width
   ``2*ceil(radius)+1`` taps, weights ``exp(-i^2 / 2 sigma^2)`` normalised, tap ``i`` reads the pixel
   at ``(y + ceil(i sin a - 0.5), x + ceil(i cos a - 0.5))``, edge pixels replicated; the angle is
@@ -42,9 +43,10 @@ from ._common import (
     table,
 )
 from ._common import gaussian_blur as _gaussian_blur
+from .registry import Record
 
 __all__ = [
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "defocus_blur",
     "defocus_blur_params",
@@ -110,15 +112,18 @@ def _opencv_gaussian3(sigma: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=32)
 def defocus_kernel(radius: float, alias_blur: float) -> np.ndarray:
-    """The reference's anti-aliased disk (float64), cropped to its centred non-zero support."""
+    """The reference's anti-aliased disk, cropped to its centred non-zero support: the disk
+    normalised in float32 and smoothed as OpenCV's float32 ``GaussianBlur`` (3x3, a row pass
+    then a column pass, taps in order, float32 arithmetic, reflect-101), so the values are
+    the float32 kernel the reference convolves with (returned as float64)."""
     grid = np.arange(-8, 9)
     xs, ys = np.meshgrid(grid, grid)
-    disk = ((xs**2 + ys**2) <= radius**2).astype(np.float32).astype(np.float64)
-    disk /= disk.sum()
-    k1 = _opencv_gaussian3(alias_blur)
+    disk = ((xs**2 + ys**2) <= radius**2).astype(np.float32)
+    disk /= np.sum(disk)
+    k1 = _opencv_gaussian3(alias_blur).astype(np.float32)
     padded = np.pad(disk, 1, mode="reflect")  # numpy "reflect" is OpenCV's reflect-101
-    rows = sum(k1[i] * padded[:, i : i + 17] for i in range(3))
-    kernel = sum(k1[i] * rows[i : i + 17, :] for i in range(3))
+    rows = k1[0] * padded[:, 0:17] + k1[1] * padded[:, 1:18] + k1[2] * padded[:, 2:19]
+    kernel = (k1[0] * rows[0:17] + k1[1] * rows[1:18] + k1[2] * rows[2:19]).astype(np.float64)
     nz = np.argwhere(kernel != 0)
     r = int(np.abs(nz - 8).max()) if len(nz) else 0
     return kernel[8 - r : 9 + r, 8 - r : 9 + r]
@@ -179,43 +184,39 @@ def glass_blur_params(
 
 
 def _glass_permutation(offsets: np.ndarray, delta: int, iterations: int) -> np.ndarray:
-    """Replay the reference's sequential swaps on pixel indices for a group of images.
+    """Replay the reference's sequential pixel moves on pixel indices for a group of images.
 
-    Returns ``perm`` (n, H*W): after the swaps, position p holds the original pixel perm[p].
-    The state is kept as (H*W, n) so that each step touches one contiguous row and one
-    scattered element per image.
+    The script writes ``x[h, w], x[h', w'] = x[h', w'], x[h, w]``, but on numpy row views that
+    tuple assignment is a copy: pixel (h, w) takes the value of (h', w') and (h', w') keeps its
+    own. Returns ``perm`` (n, H*W): afterwards position p holds the original pixel perm[p].
+
+    For ``delta == 1`` (every CIFAR severity) the source (h-1 or h, w-1 or w) is visited after
+    (h, w) in the script's descending order, so it still holds its value from before the
+    iteration: each iteration is one gather. Larger deltas may read an already written pixel
+    and are replayed step by step.
     """
     n, _, h, w, _ = offsets.shape
-    perm = np.tile(np.arange(h * w, dtype=np.int64)[:, None], (1, n))
-    flat = perm.reshape(-1)
-    cols = np.arange(n)
+    perm = np.tile(np.arange(h * w, dtype=np.int64), (n, 1))
     hs = np.arange(h - delta, delta, -1)
     ws = np.arange(w - delta, delta, -1)
+    if hs.size == 0 or ws.size == 0:
+        return perm
+    dest = (hs[:, None] * w + ws[None, :]).reshape(-1)
+    rows_n = np.arange(n)[:, None]
     for it in range(iterations):
-        off = offsets[:, it][:, hs][:, :, ws].astype(np.int64).transpose(1, 2, 0, 3)
-        rows = hs[:, None, None] + off[..., 0]
-        colw = ws[None, :, None] + off[..., 1]
-        targets = (rows * w + colw) * n + cols  # (|hs|, |ws|, n) indices into ``flat``
-        if n == 1:  # one image (a per-sample step): plain Python beats numpy's call overhead
-            state, order = flat.tolist(), targets.reshape(-1).tolist()
-            for p, q in zip(
-                (hs[:, None] * w + ws[None, :]).reshape(-1).tolist(), order, strict=True
-            ):
-                state[p], state[q] = state[q], state[p]
-            flat[:] = state
+        off = offsets[:, it][:, hs][:, :, ws].astype(np.int64)  # (n, |hs|, |ws|, 2)
+        src = (hs[None, :, None] + off[..., 0]) * w + ws[None, None, :] + off[..., 1]
+        src = src.reshape(n, -1)
+        if delta == 1:
+            perm[:, dest] = perm[rows_n, src]
             continue
-        for i, hh in enumerate(hs):
-            for j, ww in enumerate(ws):
-                p = hh * w + ww
-                q = targets[i, j]
-                held = perm[p].copy()
-                perm[p] = flat[q]
-                flat[q] = held
-    return np.ascontiguousarray(perm.T)
+        for k in range(dest.size):
+            perm[:, dest[k]] = perm[np.arange(n), src[:, k]]
+    return perm
 
 
 def glass_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
-    """Blur, truncate to 8 bits, shuffle pixels locally (reference order), blur again, clip."""
+    """Blur, truncate to 8 bits, move pixels locally (reference order), blur again, clip."""
     b, c, h, w = images.shape
     sigma = params["sigma"]
     # float64 up to the 8-bit truncation, as the reference: flat areas sit exactly on a level
@@ -304,10 +305,12 @@ def zoom_blur(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[to
     return out.clamp_(0, 1), None
 
 
-KERNELS = {
-    "defocus_blur": (defocus_blur_params, defocus_blur),
-    "glass_blur": (glass_blur_params, glass_blur),
-    "motion_blur": (motion_blur_params, motion_blur),
-    "zoom_blur": (zoom_blur_params, zoom_blur),
-    "gaussian_blur": (gaussian_blur_params, gaussian_blur),
-}
+RECORDS = (
+    Record("defocus_blur", defocus_blur_params, defocus_blur, SEVERITIES["defocus_blur"], "blur"),
+    Record("glass_blur", glass_blur_params, glass_blur, SEVERITIES["glass_blur"], "blur"),
+    Record("motion_blur", motion_blur_params, motion_blur, SEVERITIES["motion_blur"], "blur"),
+    Record("zoom_blur", zoom_blur_params, zoom_blur, SEVERITIES["zoom_blur"], "blur"),
+    Record(
+        "gaussian_blur", gaussian_blur_params, gaussian_blur, SEVERITIES["gaussian_blur"], "blur"
+    ),
+)

@@ -40,10 +40,13 @@ import numpy as np
 import torch
 from PIL import Image
 
+from corruptdata.errors import CorruptError
+
 from ._common import bilinear, gaussian_blur, table
+from .registry import Record
 
 __all__ = [
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "brightness",
     "brightness_params",
@@ -304,16 +307,18 @@ def jpeg_compression(
     """
     b, c = images.shape[:2]
     if c not in (1, 3):
-        raise ValueError(f"jpeg_compression needs 1 or 3 channels. Got {c}.")
+        raise CorruptError(f"jpeg_compression needs 1 or 3 channels. Got {c}.")
     quality = params["quality"].cpu()
     threads = max(1, torch.get_num_threads())
-    out = torch.empty(images.shape, dtype=images.dtype)
     blocks: list[tuple[torch.Tensor, int]] = []
     for q in torch.unique(quality).tolist():
         sel = (quality == q).nonzero().squeeze(1)
         parts = max(1, min(threads, len(sel) // 32))
         blocks += [(part, int(q)) for part in sel.tensor_split(parts)]
     threaded = len(blocks) > 1 and images.device.type == "cpu" and images.dtype == torch.float32
+    if len(blocks) == 1 and len(blocks[0][0]) == b:  # one quality, one block: no copy back
+        return _jpeg_block(images, blocks[0][1]).to(images.device), None
+    out = torch.empty(images.shape, dtype=images.dtype)
     if not threaded:
         for sel, q in blocks:
             whole = len(sel) == b
@@ -404,11 +409,23 @@ def elastic_transform(
     return out.clamp(0, 1), None
 
 
-KERNELS = {
-    "brightness": (brightness_params, brightness),
-    "contrast": (contrast_params, contrast),
-    "elastic_transform": (elastic_transform_params, elastic_transform),
-    "pixelate": (pixelate_params, pixelate),
-    "jpeg_compression": (jpeg_compression_params, jpeg_compression),
-    "saturate": (saturate_params, saturate),
-}
+RECORDS = (
+    Record("brightness", brightness_params, brightness, SEVERITIES["brightness"], "digital"),
+    Record("contrast", contrast_params, contrast, SEVERITIES["contrast"], "digital"),
+    Record(
+        "elastic_transform",
+        elastic_transform_params,
+        elastic_transform,
+        SEVERITIES["elastic_transform"],
+        "digital",
+    ),
+    Record("pixelate", pixelate_params, pixelate, SEVERITIES["pixelate"], "digital"),
+    Record(
+        "jpeg_compression",
+        jpeg_compression_params,
+        jpeg_compression,
+        SEVERITIES["jpeg_compression"],
+        "digital",
+    ),
+    Record("saturate", saturate_params, saturate, SEVERITIES["saturate"], "digital"),
+)

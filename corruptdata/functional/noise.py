@@ -18,12 +18,14 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 import torch
 
 from ._common import per_sample, table
+from .registry import Record
 
 __all__ = [
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "gaussian_noise",
     "gaussian_noise_params",
@@ -55,7 +57,7 @@ def gaussian_noise_params(
     if sigma is None:
         sig = table(SEVERITIES["gaussian_noise"], severity)
     else:
-        sig = torch.full((shape[0],), float(sigma), dtype=torch.float64)
+        sig = torch.from_numpy(np.full(shape[0], float(sigma)))
     return {"sigma": sig, "noise": torch.randn(shape, generator=generator)}
 
 
@@ -64,6 +66,8 @@ def gaussian_noise(
 ) -> tuple[torch.Tensor, None]:
     """``clip(x + sigma * N(0, 1))`` per element."""
     noise = params["noise"].to(device=images.device, dtype=images.dtype)
+    if images.shape[0] == 1:  # one sample (a per-sample step): a scalar sigma, one op less
+        return torch.add(images, noise, alpha=params["sigma"].tolist()[0]).clamp_(0, 1), None
     return torch.addcmul(images, noise, per_sample(params["sigma"], images)).clamp_(0, 1), None
 
 
@@ -318,9 +322,19 @@ def poisson(lam: torch.Tensor, u: torch.Tensor, seed: torch.Tensor) -> torch.Ten
     return out.view(shape).to(lam.dtype)
 
 
-KERNELS = {
-    "gaussian_noise": (gaussian_noise_params, gaussian_noise),
-    "shot_noise": (shot_noise_params, shot_noise),
-    "impulse_noise": (impulse_noise_params, impulse_noise),
-    "speckle_noise": (speckle_noise_params, speckle_noise),
-}
+RECORDS = (
+    Record(
+        "gaussian_noise",
+        gaussian_noise_params,
+        gaussian_noise,
+        SEVERITIES["gaussian_noise"],
+        "noise",
+    ),
+    Record("shot_noise", shot_noise_params, shot_noise, SEVERITIES["shot_noise"], "noise"),
+    Record(
+        "impulse_noise", impulse_noise_params, impulse_noise, SEVERITIES["impulse_noise"], "noise"
+    ),
+    Record(
+        "speckle_noise", speckle_noise_params, speckle_noise, SEVERITIES["speckle_noise"], "noise"
+    ),
+)

@@ -6,18 +6,22 @@ Same kernel contract as the CIFAR-10-C groups: ``NAME_params(severity, generator
 options (``count``, ``size``, ...) override what the severity would choose.
 
 Geometric kernels (reflect, random_crop with ``resize``) move content, so an existing mask
-must move with it: :data:`MASK_TRANSFORMS` maps their names to ``fn(mask (B,H,W), params)``.
+must move with it: their records carry the mask rule ``fn(mask (B,H,W), params)``.
 The recovery target (``clean``) stays the original, unmoved image.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .registry import Record
+
 __all__ = [
-    "KERNELS",
-    "MASK_TRANSFORMS",
+    "RECORDS",
     "SEVERITIES",
     "black_patches",
     "black_patches_params",
@@ -25,6 +29,7 @@ __all__ = [
     "random_crop_mask",
     "random_crop_params",
     "reflect",
+    "reflect_applied",
     "reflect_mask",
     "reflect_params",
 ]
@@ -54,10 +59,21 @@ def _pair(value: int | tuple[int, int] | list[int]) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def _randint(lo: torch.Tensor, hi: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Per-element uniform integers in [lo, hi] (inclusive), from one uniform each."""
-    u = torch.rand(lo.shape, generator=generator, dtype=torch.float64)
-    return (lo + torch.floor(u * (hi - lo + 1))).long().minimum(hi)
+def _randint(lo: int, hi: int, u: float) -> int:
+    """A uniform integer in [lo, hi] (inclusive) from one uniform ``u`` in [0, 1)."""
+    return min(lo + math.floor(u * (hi - lo + 1)), hi)
+
+
+# Per-sample steps run on one small image at a time, where every torch call costs microseconds
+# and numpy's are not much cheaper: the params are computed in plain Python from one block of
+# uniforms per call, and the kernels loop over the few boxes of a small batch with slices
+# instead of broadcasting (the same pixels).
+_SMALL = 32
+
+
+def _tensor(values: list, dtype: type) -> torch.Tensor:
+    """A CPU tensor of Python values: through numpy, several times cheaper than torch.tensor."""
+    return torch.from_numpy(np.array(values, dtype=dtype))
 
 
 # ----------------------------------------------------------------------------- black_patches
@@ -78,30 +94,46 @@ def black_patches_params(
     """
     b, _, h, w = shape
     side = min(h, w)
-    sev = severity.long().cpu() - 1
     rows = SEVERITIES["black_patches"]
-    if count is None:
-        c_lo = torch.tensor([rows[s][0][0] for s in sev.tolist()])
-        c_hi = torch.tensor([rows[s][0][1] for s in sev.tolist()])
-    else:
-        c_lo, c_hi = (torch.full((b,), v) for v in _pair(count))
+    sev = [0] * b if count is not None and size is not None else [s - 1 for s in severity.tolist()]
+    counts = [rows[i][0] for i in sev] if count is None else [_pair(count)] * b
     if size is None:
-        s_lo = torch.tensor([max(1, round(rows[s][1][0] * side)) for s in sev.tolist()])
-        s_hi = torch.tensor([max(1, round(rows[s][1][1] * side)) for s in sev.tolist()])
+        sizes = [
+            (max(1, round(rows[i][1][0] * side)), max(1, round(rows[i][1][1] * side))) for i in sev
+        ]
     else:
-        s_lo, s_hi = (torch.full((b,), v) for v in _pair(size))
-    k = int(c_hi.max()) if b else 0
-    n = _randint(c_lo, c_hi, generator)
-    valid = torch.arange(k)[None, :] < n[:, None]
-    hs = _randint(s_lo[:, None].expand(b, k), s_hi[:, None].expand(b, k), generator).clamp(max=h)
-    ws = _randint(s_lo[:, None].expand(b, k), s_hi[:, None].expand(b, k), generator).clamp(max=w)
-    top = _randint(torch.zeros_like(hs), h - hs, generator)
-    left = _randint(torch.zeros_like(ws), w - ws, generator)
-    return {"boxes": torch.stack([top, left, hs, ws], dim=-1), "valid": valid}
+        sizes = [_pair(size)] * b
+    k = max((hi for _, hi in counts), default=0)
+    # one block of uniforms per sample: count, then heights, widths, tops, lefts of k boxes
+    uniforms = torch.rand(b, 1 + 4 * k, generator=generator, dtype=torch.float64).tolist()
+    boxes, valid = [], []
+    for u, (c_lo, c_hi), (s_lo, s_hi) in zip(uniforms, counts, sizes, strict=True):
+        n = _randint(c_lo, c_hi, u[0])
+        valid.append([j < n for j in range(k)])
+        row = []
+        for j in range(k):
+            bh = min(_randint(s_lo, s_hi, u[1 + j]), h)
+            bw = min(_randint(s_lo, s_hi, u[1 + k + j]), w)
+            top = _randint(0, h - bh, u[1 + 2 * k + j])
+            left = _randint(0, w - bw, u[1 + 3 * k + j])
+            row.append((top, left, bh, bw))
+        boxes.append(row)
+    return {
+        "boxes": _tensor(boxes, np.int64).reshape(b, k, 4),
+        "valid": _tensor(valid, np.bool_).reshape(b, k),
+    }
 
 
 def boxes_mask(boxes: torch.Tensor, valid: torch.Tensor, h: int, w: int, device) -> torch.Tensor:
     """The union of the valid boxes as a bool mask (B, H, W)."""
+    b, k = valid.shape
+    if b * k <= _SMALL:  # numpy slices: a fraction of a microsecond each, torch's several
+        arr = np.zeros((b, h, w), dtype=np.bool_)
+        for i, row, ok in zip(range(b), boxes.tolist(), valid.tolist(), strict=True):
+            for (top, left, bh, bw), on in zip(row, ok, strict=True):
+                if on and bh > 0 and bw > 0:
+                    arr[i, max(top, 0) : max(top + bh, 0), max(left, 0) : max(left + bw, 0)] = True
+        return torch.from_numpy(arr).to(device)
     boxes, valid = boxes.to(device), valid.to(device)
     ys = torch.arange(h, device=device).view(1, 1, h, 1)
     xs = torch.arange(w, device=device).view(1, 1, 1, w)
@@ -138,17 +170,23 @@ def random_crop_params(
     """
     b, _, h, w = shape
     if size is None:
-        frac = torch.tensor(SEVERITIES["random_crop"], dtype=torch.float64)[severity.long() - 1]
-        wh = (frac * h).round().long().clamp(1, h)
-        ww = (frac * w).round().long().clamp(1, w)
+        fracs = [SEVERITIES["random_crop"][s - 1] for s in severity.tolist()]
+        sizes = [(min(max(round(f * h), 1), h), min(max(round(f * w), 1), w)) for f in fracs]
     else:
-        sh, sw = _pair(size)
-        wh, ww = torch.full((b,), sh), torch.full((b,), sw)
-    top = _randint(torch.full((b,), -padding), h + padding - wh, generator)
-    left = _randint(torch.full((b,), -padding), w + padding - ww, generator)
+        sizes = [_pair(size)] * b
+    uniforms = torch.rand(b, 2, generator=generator, dtype=torch.float64).tolist()
+    window = [
+        (
+            _randint(-padding, h + padding - wh, u[0]),
+            _randint(-padding, w + padding - ww, u[1]),
+            wh,
+            ww,
+        )
+        for u, (wh, ww) in zip(uniforms, sizes, strict=True)
+    ]
     return {
-        "window": torch.stack([top, left, wh, ww], dim=-1),
-        "resize": torch.full((b,), bool(resize)),
+        "window": _tensor(window, np.int64).reshape(b, 4),
+        "resize": _tensor([bool(resize)] * b, np.bool_),
     }
 
 
@@ -165,6 +203,11 @@ def _crop_grid(window: torch.Tensor, h: int, w: int, device, dtype) -> torch.Ten
 
 def _window_mask(window: torch.Tensor, h: int, w: int, device) -> torch.Tensor:
     """True outside the window (B, H, W)."""
+    if window.shape[0] <= _SMALL:
+        arr = np.ones((window.shape[0], h, w), dtype=np.bool_)
+        for i, (top, left, wh, ww) in enumerate(window.tolist()):
+            arr[i, max(top, 0) : max(top + wh, 0), max(left, 0) : max(left + ww, 0)] = False
+        return torch.from_numpy(arr).to(device)
     valid = torch.ones(window.shape[0], 1, dtype=torch.bool)
     return ~boxes_mask(window[:, None], valid, h, w, device)
 
@@ -176,10 +219,11 @@ def random_crop(
     the window to the full size (bilinear; what came from outside the image is black, masked).
     """
     b, _, h, w = images.shape
-    window, resize = params["window"], params["resize"].to(images.device)
+    window, resize = params["window"], params["resize"]
     mask = _window_mask(window, h, w, images.device)
     out = images.masked_fill(mask[:, None], 0.0)
-    if bool(resize.any()):
+    if any(resize.tolist()):
+        resize = resize.to(images.device)
         grid = _crop_grid(window, h, w, images.device, images.dtype)
         stretched = F.grid_sample(images, grid, mode="bilinear", align_corners=False)
         inside = torch.ones(b, 1, h, w, device=images.device, dtype=images.dtype)
@@ -191,9 +235,9 @@ def random_crop(
 
 def random_crop_mask(mask: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
     """Carry an existing mask (B, H, W) through the crop: in place, or stretched (nearest)."""
-    resize = params["resize"].to(mask.device)
-    if not bool(resize.any()):
+    if not any(params["resize"].tolist()):
         return mask
+    resize = params["resize"].to(mask.device)
     h, w = mask.shape[-2:]
     grid = _crop_grid(params["window"], h, w, mask.device, torch.float32)
     moved = F.grid_sample(mask[:, None].float(), grid, mode="nearest", align_corners=False)
@@ -214,14 +258,26 @@ def reflect_params(
     """Per-sample flips ``horizontal``, ``vertical`` (B,) bool, drawn with the probabilities
     given (``True`` = always, ``False`` = never), by default the severity table's."""
     b = shape[0]
-    rows = torch.tensor(SEVERITIES["reflect"], dtype=torch.float64)[severity.long() - 1]
-    p_h = rows[:, 0] if horizontal is None else torch.full((b,), float(horizontal))
-    p_v = rows[:, 1] if vertical is None else torch.full((b,), float(vertical))
-    u = torch.rand(2, b, generator=generator, dtype=torch.float64)
-    return {"horizontal": u[0] < p_h, "vertical": u[1] < p_v}
+    rows = SEVERITIES["reflect"]
+    probs = [
+        (
+            rows[s][0] if horizontal is None else float(horizontal),
+            rows[s][1] if vertical is None else float(vertical),
+        )
+        for s in [s - 1 for s in severity.tolist()]
+    ]
+    u_h, u_v = torch.rand(2, b, generator=generator, dtype=torch.float64).tolist()
+    return {
+        "horizontal": _tensor([u < p for u, (p, _) in zip(u_h, probs, strict=True)], np.bool_),
+        "vertical": _tensor([u < p for u, (_, p) in zip(u_v, probs, strict=True)], np.bool_),
+    }
 
 
 def _flip(x: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
+    if x.shape[0] == 1:  # one sample: flip or not, without computing both
+        if params["horizontal"].tolist()[0]:
+            x = x.flip(-1)
+        return x.flip(-2) if params["vertical"].tolist()[0] else x
     view = (-1,) + (1,) * (x.dim() - 1)
     h = params["horizontal"].to(x.device).view(view)
     v = params["vertical"].to(x.device).view(view)
@@ -234,15 +290,36 @@ def reflect(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torc
     return _flip(images, params), None
 
 
+def reflect_applied(params: dict[str, torch.Tensor], batch: int) -> list[bool]:
+    """Per sample: whether it was mirrored (the others are unchanged)."""
+    flips = zip(params["horizontal"].tolist(), params["vertical"].tolist(), strict=True)
+    return [h or v for h, v in flips]
+
+
 def reflect_mask(mask: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mirror an existing mask (B, H, W) with the image."""
     return _flip(mask, params)
 
 
-KERNELS = {
-    "black_patches": (black_patches_params, black_patches),
-    "random_crop": (random_crop_params, random_crop),
-    "reflect": (reflect_params, reflect),
-}
-
-MASK_TRANSFORMS = {"random_crop": random_crop_mask, "reflect": reflect_mask}
+RECORDS = (
+    Record(
+        "black_patches", black_patches_params, black_patches, SEVERITIES["black_patches"], "seed"
+    ),
+    Record(
+        "random_crop",
+        random_crop_params,
+        random_crop,
+        SEVERITIES["random_crop"],
+        "seed",
+        mask=random_crop_mask,
+    ),
+    Record(
+        "reflect",
+        reflect_params,
+        reflect,
+        SEVERITIES["reflect"],
+        "seed",
+        mask=reflect_mask,
+        applied=reflect_applied,
+    ),
+)

@@ -18,8 +18,8 @@ Fidelity to the reference script (``make_cifar_c.py``, shared/reference/cifar_c.
 - snow: the snow layer ``N(loc, scale)`` is zoomed as scipy's ``zoom(order=1)`` on the centre
   crop (an exact interpolation matrix), thresholded, truncated to 8 bits, blurred with
   ImageMagick's MotionBlur algorithm (one-sided Gaussian line kernel of width ``2*radius+1``,
-  offsets ``ceil(i*cos(angle) - 0.5)``, edge pixels replicated), rounded to 8 bits as the PNG
-  round trip does, and added with its 180-degree rotation to the brightened image.
+  offsets ``ceil(i*cos(angle) - 0.5)``, edge pixels replicated), truncated to 8 bits as
+  ImageMagick 6.9's 8-bit output is, and added with its 180-degree rotation to the brightened image.
 - spatter: liquid layer ``gaussian(N(loc, scale), sigma)`` (scikit-image: border ``nearest``,
   truncate 4). Mud (severities 4-5) is exact. Water (1-3) reproduces the OpenCV chain on the
   8-bit layer: Canny (3x3 Sobel with replicated border, L1 gradient, thresholds 50/150,
@@ -51,16 +51,18 @@ from PIL import Image
 from corruptdata.errors import CorruptError
 
 from ._common import (
+    LEVEL_GUARD,
     clipped_zoom_matrix,
     gaussian_blur,
     line_blur,
     motion_blur_kernel,
     table,
 )
+from .registry import Record
 
 __all__ = [
     "FROST_FILES",
-    "KERNELS",
+    "RECORDS",
     "SEVERITIES",
     "fog",
     "fog_params",
@@ -287,7 +289,7 @@ def snow_params(severity: torch.Tensor, generator: torch.Generator, shape: Shape
 
 def snow_layer(params: dict[str, torch.Tensor], device: torch.device) -> torch.Tensor:
     """The reference's snow layer (B, 1, H, W) before it is added: zoomed, thresholded, 8-bit,
-    motion-blurred and rounded to 8 bits."""
+    motion-blurred and truncated to 8 bits."""
     noise = params["noise"].to(device, torch.float32)
     _, h, w = noise.shape
     layer = (
@@ -303,7 +305,9 @@ def snow_layer(params: dict[str, torch.Tensor], device: torch.device) -> torch.T
     layer = torch.floor(layer * 255.0) / 255.0
     taps = motion_blur_kernel(params["radius"], params["sigma"], params["angle"])
     blurred = line_blur(layer[:, None], *taps)
-    return torch.floor(blurred * 255.0 + 0.5) / 255.0
+    # ImageMagick 6.9 writes the blurred layer as 8 bits by truncation (the guard keeps a level
+    # that float rounding puts a hair below itself)
+    return torch.floor(blurred * 255.0 + LEVEL_GUARD) / 255.0
 
 
 def snow(images: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, None]:
@@ -527,9 +531,9 @@ def spatter(
     return out, mask
 
 
-KERNELS = {
-    "snow": (snow_params, snow),
-    "frost": (frost_params, frost),
-    "fog": (fog_params, fog),
-    "spatter": (spatter_params, spatter),
-}
+RECORDS = (
+    Record("snow", snow_params, snow, SEVERITIES["snow"], "weather"),
+    Record("frost", frost_params, frost, SEVERITIES["frost"], "weather"),
+    Record("fog", fog_params, fog, SEVERITIES["fog"], "weather"),
+    Record("spatter", spatter_params, spatter, SEVERITIES["spatter"], "weather"),
+)

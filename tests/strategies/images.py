@@ -9,7 +9,17 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-__all__ = ["KINDS", "float_images", "make_images", "severities", "uint8_hwc_images"]
+__all__ = [
+    "DTYPES",
+    "KINDS",
+    "LAYOUTS",
+    "as_layout",
+    "float_images",
+    "image_layouts",
+    "make_images",
+    "severities",
+    "uint8_hwc_images",
+]
 
 KINDS = ("random", "smooth", "flat", "binary")
 
@@ -74,3 +84,42 @@ def severities(batch: int) -> st.SearchStrategy[torch.Tensor]:
     return st.lists(st.integers(1, 5), min_size=batch, max_size=batch).map(
         lambda xs: torch.tensor(xs, dtype=torch.int64)
     )
+
+
+LAYOUTS = ("contiguous", "channels_last", "from_hwc", "sliced", "unbatched")
+DTYPES = (torch.uint8, torch.float16, torch.float32, torch.float64)
+
+
+def as_layout(x: torch.Tensor, layout: str, dtype: torch.dtype) -> torch.Tensor:
+    """The float32 8-bit-level images ``x`` (B, C, H, W) in ``dtype`` (uint8: x * 255) and in
+    the memory ``layout``: contiguous; channels_last; from_hwc (``torch.from_numpy(hwc)
+    .permute(0, 3, 1, 2)``, the usual way CIFAR arrays reach torch); sliced (every other
+    pixel and image of a larger tensor); unbatched (the first image, (C, H, W))."""
+    v = (x * 255).round().to(torch.uint8) if dtype == torch.uint8 else x.to(dtype)
+    if layout == "contiguous":
+        return v
+    if layout == "channels_last":
+        return v.contiguous(memory_format=torch.channels_last)
+    if layout == "from_hwc":
+        return torch.from_numpy(v.permute(0, 2, 3, 1).contiguous().numpy()).permute(0, 3, 1, 2)
+    if layout == "sliced":
+        b, c, h, w = v.shape
+        big = v.new_zeros((2 * b, c, 2 * h + 1, 2 * w + 1))
+        big[::2, :, 1::2, 1::2] = v
+        return big[::2, :, 1::2, 1::2]
+    if layout == "unbatched":
+        return v[0]
+    raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
+
+
+@st.composite
+def image_layouts(
+    draw: st.DrawFn, *, side: tuple[int, int] = (8, 20), channels: tuple[int, ...] = (1, 3)
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(images, reference)``: images in a drawn dtype (uint8, float16/32/64) and memory
+    layout (:data:`LAYOUTS`), and the same values as a contiguous tensor of the same dtype."""
+    x = draw(float_images(batch=(1, 3), side=side, channels=channels))
+    layout = draw(st.sampled_from(LAYOUTS))
+    dtype = draw(st.sampled_from(DTYPES))
+    images = as_layout(x, layout, dtype)
+    return images, images.contiguous().clone()
