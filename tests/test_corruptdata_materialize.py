@@ -454,3 +454,19 @@ def test_cifarc_refuses_a_reordered_clean_set(made: Path, cifar_root: Path, tmp_
         with pytest.raises(CifarError, match="test labels differ"):
             CifarC(str(published), "contrast", 1, clean=str(swapped))
     assert len(CifarC(str(made), "contrast", 1, clean=str(cifar_root))) == N
+
+
+def test_materialized_pixels_truncate_with_the_one_guard() -> None:
+    """cifar_c wrote with its own 1e-3 guard (5e-4 of a level below k became k); now the
+    truncation of corruptdata.api.to_uint8 is the only one."""
+    from corruptdata.api import to_uint8
+    from corruptdata.cifar_c import to_uint8_hwc
+
+    k = torch.arange(1, 256, dtype=torch.float64)
+    x = torch.stack([k - 5e-4, k - 5e-5, k]) / 255  # a hair below each level, and on it
+    x = x.to(torch.float32).reshape(1, 3, 5, 51)
+    out = to_uint8_hwc(x)
+    assert np.array_equal(out, to_uint8(x).permute(0, 2, 3, 1).numpy())
+    flat = torch.from_numpy(out).permute(0, 3, 1, 2).reshape(3, 255).to(torch.int64)
+    assert torch.equal(flat[0], k.long() - 1)  # 5e-4 below a level is below it
+    assert torch.equal(flat[2], k.long())
