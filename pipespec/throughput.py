@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import PipespecError
+
 __all__ = ["Throughput", "batch_len", "measure"]
 
 
@@ -41,6 +43,7 @@ def measure(
     items = done = 0
     start = time.perf_counter()
     while done < batches:
+        before = done
         for batch in loader:
             items += batch_len(batch)
             done += 1
@@ -48,4 +51,9 @@ def measure(
                 on_batch()
             if done >= batches:
                 break
+        if done == before:
+            raise PipespecError(
+                f"the loader gave no batches (after {done} of the {batches} to time): is the "
+                "dataset empty, or smaller than batch_size with drop_last?"
+            )
     return Throughput(items, done, time.perf_counter() - start)
