@@ -371,6 +371,7 @@ class PipelineLoader(DataLoader):
         )
         self.spec = spec
         self.batch_steps = batch_steps
+        self.batch_labels = steps.labels if steps is not None else []
         self._main_steps = None if in_worker else steps
         self._next_epoch = 0
         self._start = 0  # position in the global order where the next pass starts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,3 +282,68 @@ def test_measure_on_an_empty_loader_is_a_clear_error() -> None:
     )
     with pytest.raises(pipespec.PipespecError, match="no batches"):
         measure(loader, batches=3)
+
+
+# -- issue 14.2: where the time goes ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cifar_denoise(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """examples/cifar_denoise.yaml on corruptdata's 64-image fixture, num_workers 0."""
+    import yaml
+
+    from corruptdata._fixture import ensure_fixture
+
+    root = tmp_path_factory.mktemp("cifar")
+    ensure_fixture(root)
+    spec = yaml.safe_load(Path("examples/cifar_denoise.yaml").read_text(encoding="utf-8"))
+    spec["source"]["cifar10"]["root"] = str(root)
+    spec["loader"] = {**spec["loader"], "num_workers": 0, "persistent_workers": False}
+    path = root / "cifar_denoise.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return str(path)
+
+
+def test_stage_times_of_one_process_add_up_to_its_total(cifar_denoise: str) -> None:
+    from pipespec.throughput import stages
+
+    report = stages(cifar_denoise, batches=3)
+    names = [n for n, _ in report.rows]
+    assert names == [
+        "source",
+        "steps[0] reflect",
+        "steps[1] random_apply",
+        "steps[2] black_patches",
+        "steps[3] gaussian_noise",
+        "collate",
+        "wait",
+    ]
+    assert report.items == 3 * 64
+    assert 0.9 * report.seconds <= report.accounted <= 1.1 * report.seconds
+
+
+def test_bench_stages_cli_table_and_json(
+    cifar_denoise: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from pipespec.cli import main
+
+    spec = {
+        "source": {"sine": {"n": 32}},
+        "steps": [{"t_jitter": {}}],
+        "batch_steps": [{"t_jitter": {}}],
+        "loader": {"batch_size": 8},
+    }
+    path = cifar_denoise.replace("cifar_denoise.yaml", "jitter.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(spec, f)
+    assert main(["bench", path, "--stages", "--batches", "4", "-q"]) == 0
+    table = capsys.readouterr().out
+    for row in ["source", "steps[0] t_jitter", "collate", "batch_steps[0] t_jitter", "wait"]:
+        assert f"\n{row} " in table
+    assert "items/s" in table
+    assert main(["bench", path, "--json", "--batches", "4", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["items"] == 32 and data["batches"] == 4
+    assert [s["stage"] for s in data["stages"]][-2:] == ["batch_steps[0] t_jitter", "wait"]
