@@ -378,6 +378,7 @@ class PipelineLoader(DataLoader):
         self._progress: list[int] | None = None  # [epoch, consumed] of the pass under way
         self.epoch = 0
         self.clock: _Clock | None = None
+        self.fingerprint = state_fingerprint(spec)  # what a state is tied to (computed once)
 
     # -- epochs ------------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
@@ -436,7 +437,7 @@ class PipelineLoader(DataLoader):
             epoch, consumed = self._progress
         return {
             "pipespec_loader": 1,
-            "fingerprint": state_fingerprint(self.spec),
+            "fingerprint": self.fingerprint,
             "epoch": int(epoch),
             "consumed": int(min(consumed, len(self.dataset))),  # type: ignore[arg-type]
             "world_size": int(self.sampler.world),  # type: ignore[attr-defined]
@@ -449,7 +450,7 @@ class PipelineLoader(DataLoader):
             raise PipespecError(
                 "not a pipespec loader state (expected the dict PipelineLoader.state_dict() returns)"
             )
-        mine = state_fingerprint(self.spec)
+        mine = self.fingerprint
         if state.get("fingerprint") != mine:
             raise PipespecError(
                 f"loader state is for another pipeline: its spec fingerprint is "
