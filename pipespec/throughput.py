@@ -64,8 +64,8 @@ class Stages:
     """Where a loader's time goes: seconds per stage over ``items`` items (see :func:`stages`).
 
     ``rows`` are (stage, seconds) in pipeline order: ``source``, each step by its place in the spec
-    (``steps[1] random_apply``), ``collate``, each batch step, ``to_device`` (host-to-device copy,
-    CUDA only), then ``wait`` (how long the consuming loop waited for the next batch).
+    (``steps[1] random_apply``), ``collate``, ``to_device`` (host-to-device copy, CUDA only), each
+    batch step, then ``wait`` (how long the consuming loop waited for the next batch).
     """
 
     spec: str
@@ -127,7 +127,11 @@ def stages(spec: Any, batches: int, on_batch: Callable[[], object] | None = None
     loader = build_loader(resolved)
     clock = loader.profile()
     t = measure(loader, batches, on_batch)
-    order = ["source", *loader.dataset.labels, "collate", *loader.batch_labels, "to_device", "wait"]
+    batch = list(loader.batch_labels)
+    on_host = (
+        ["collate", *batch] if loader.device.type == "cpu" else ["collate", "to_device", *batch]
+    )
+    order = ["source", *loader.dataset.labels, *on_host, "wait"]
     rows = tuple((n, clock.seconds[n]) for n in order if n in clock.seconds)
     name = resolved.file or resolved.name or "<spec>"
     return Stages(name, rows, t.items, t.batches, t.seconds, resolved.loader.num_workers)

@@ -347,3 +347,19 @@ def test_bench_stages_cli_table_and_json(
     data = json.loads(capsys.readouterr().out)
     assert data["items"] == 32 and data["batches"] == 4
     assert [s["stage"] for s in data["stages"]][-2:] == ["batch_steps[0] t_jitter", "wait"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("workers", [0, 2])
+def test_cuda_batch_steps_run_after_the_copy_with_the_same_streams(workers: int) -> None:
+    from pipespec.throughput import stages
+
+    cpu = _split(JITTERS, 1, batch_size=8)
+    reference = _by_index(list(pipespec.build_loader(cpu)))
+    cuda = {**cpu, "device": "cuda", "loader": {"batch_size": 5, "num_workers": workers}}
+    batches = list(pipespec.build_loader(cuda))
+    assert all(b["y"].is_cuda for b in batches)
+    for i, y in _by_index(batches).items():
+        torch.testing.assert_close(y.cpu(), reference[i], atol=1e-6, rtol=0)
+    names = [n for n, _ in stages(cuda, batches=3).rows]
+    assert names[-4:] == ["to_device", "batch_steps[0] t_jitter", "batch_steps[1] t_jitter", "wait"]
