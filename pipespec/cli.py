@@ -153,8 +153,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     code = _checked(args.spec, args.set)
     if code:
         return code
-    loader = build_loader(load(args.spec, args.set))
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if args.stages or args.json:
+        from .throughput import bench_stages
+
+        spec = load(args.spec, args.set)
+        print(bench_stages(spec, args.batches, as_json=args.json, quiet=args.quiet or not show))
+        return 0
+    loader = build_loader(load(args.spec, args.set))
     with tqdm(
         total=args.batches, unit="batch", file=sys.stderr, disable=args.quiet or not show
     ) as bar:
@@ -224,6 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="items/s and batches/s of the spec's loader")
     b.add_argument("spec", metavar="SPEC")
     b.add_argument("--batches", type=_positive, default=50, help="batches to time (default 50)")
+    b.add_argument("--stages", action="store_true", help="time per item in each stage, one table")
+    b.add_argument("--json", action="store_true", help="the stage table as JSON (implies --stages)")
     add_common_flags(b, progress=True)
     _add_set(b)
     b.set_defaults(func=_cmd_bench)

@@ -1,37 +1,70 @@
-"""Composition steps: sequence, one_of, some_of, random_apply. Each draws from the sample's generator."""
+"""Composition steps: sequence, one_of, some_of, random_apply.
+
+They are :class:`~pipespec.step.Step` subclasses whose ``make_params`` draws the choice (which
+children run) from the sample's generator; the chosen children then draw their own params from the
+same generator, each on the inputs the previous child produced, so a composition's ``__call__``
+interleaves the two (a child's params may depend on what an earlier child did).
+A sequence of batchable steps is itself batchable; the random choices are per-sample only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 
+from .step import Step
+
 __all__ = ["OneOfStep", "RandomApplyStep", "SequenceStep", "SomeOfStep", "Step"]
 
-Step = Callable[[dict[str, Any], torch.Generator], dict[str, Any]]
+
+class _Composition(Step):
+    steps: tuple[Step, ...]
+
+    def _run(self, inputs: Any, chosen: Sequence[int], generator: Any) -> Any:
+        for i in chosen:
+            inputs = self.steps[i](inputs, generator)
+        return inputs
+
+    def transform(self, inputs: Any, params: dict[str, Any]) -> Any:
+        """Apply the chosen children with the generator recorded in ``params``."""
+        return self._run(inputs, params["chosen"], params.get("generator"))
+
+    def __call__(self, inputs: Any, generator: Any = None) -> Any:
+        self.check_inputs(inputs)
+        return self._run(inputs, self.make_params(inputs, generator)["chosen"], generator)
 
 
-class SequenceStep:
+class SequenceStep(_Composition):
     """Apply the steps in order."""
 
     def __init__(self, steps: Sequence[Step]) -> None:
         self.steps = tuple(steps)
 
-    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
+    def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
+        return {"chosen": range(len(self.steps))}
+
+    @property
+    def batchable(self) -> bool:
+        return all(getattr(s, "batchable", False) for s in self.steps)
+
+    def call_batch(self, batch: Any, generators: Sequence[Any]) -> Any:
+        """Each child on the batch in turn; sample ``i`` draws from ``generators[i]`` throughout."""
         for step in self.steps:
-            sample = step(sample, generator)
-        return sample
+            batch = step.call_batch(batch, generators)
+        return batch
 
     def __repr__(self) -> str:
         return f"SequenceStep({list(self.steps)!r})"
 
 
-class OneOfStep:
+class OneOfStep(_Composition):
     """Apply exactly one step, chosen with ``weights`` (uniform when None)."""
 
     def __init__(self, steps: Sequence[Step], weights: Sequence[float] | None = None) -> None:
         self.steps = tuple(steps)
+        self.weights = None if weights is None else tuple(weights)
         w = (
             torch.ones(len(self.steps))
             if weights is None
@@ -39,37 +72,32 @@ class OneOfStep:
         ).double()  # normalised in float64: [3e38, 3e38] must not overflow to inf
         self.cumulative = (w / w.sum()).cumsum(0).float()
 
-    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
+    def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
         u = torch.rand((), generator=generator)
         k = min(int(torch.searchsorted(self.cumulative, u, right=True)), len(self.steps) - 1)
-        return self.steps[k](sample, generator)
+        return {"chosen": (k,)}
 
 
-class SomeOfStep:
+class SomeOfStep(_Composition):
     """Apply a random subset of ``n = (lo, hi)`` steps (size uniform), in their listed order."""
 
     def __init__(self, steps: Sequence[Step], n: tuple[int, int]) -> None:
         self.steps = tuple(steps)
         self.n = n
 
-    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
+    def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
         lo, hi = self.n
         k = int(torch.randint(lo, hi + 1, (), generator=generator))
-        chosen = sorted(torch.randperm(len(self.steps), generator=generator)[:k].tolist())
-        for i in chosen:
-            sample = self.steps[i](sample, generator)
-        return sample
+        return {"chosen": sorted(torch.randperm(len(self.steps), generator=generator)[:k].tolist())}
 
 
-class RandomApplyStep:
+class RandomApplyStep(_Composition):
     """Apply the steps (in order) with probability ``p``."""
 
     def __init__(self, steps: Sequence[Step], p: float) -> None:
         self.steps = tuple(steps)
         self.p = p
 
-    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
-        if float(torch.rand((), generator=generator)) < self.p:
-            for step in self.steps:
-                sample = step(sample, generator)
-        return sample
+    def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
+        applied = float(torch.rand((), generator=generator)) < self.p
+        return {"chosen": range(len(self.steps)) if applied else ()}

@@ -2,34 +2,76 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Literal
 
 import torch
+import torch.multiprocessing as mp
+from torch.utils.data import Dataset
 
 from pipespec import Range, registry
+from pipespec.step import Step
 
 
-class Jitter:
-    """Add scale * N(0, 1) to ``y``; on a batch, one draw per sample (batch-first)."""
+class Jitter(Step):
+    """Add scale * N(0, 1) to ``y``; batchable: on a batch, sample i's noise from generators[i]."""
+
+    name = "t_jitter"
 
     def __init__(self, scale: Annotated[float, Range(ge=0)] = 1.0, key: str = "y") -> None:
         self.scale = scale
         self.key = key
 
-    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
-        value = sample[self.key]
-        noise = torch.randn(value.shape, generator=generator, dtype=value.dtype)
-        return {**sample, self.key: value + self.scale * noise.to(value.device)}
+    def make_params(self, inputs: dict[str, Any], generator: Any) -> dict[str, Any]:
+        value = inputs[self.key]
+        return {"noise": torch.randn(value.shape, generator=generator, dtype=value.dtype)}
+
+    def make_batch_params(self, batch: dict[str, Any], generators: Any) -> dict[str, Any]:
+        value = batch[self.key]
+        noise = [torch.randn(value.shape[1:], generator=g, dtype=value.dtype) for g in generators]
+        return {"noise": torch.stack(noise)}
+
+    def transform(self, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        value = inputs[self.key]
+        return {**inputs, self.key: value + self.scale * params["noise"].to(value.device)}
 
 
-class Tag:
+class Pid(Step):
+    """Record the process that ran it in ``pid`` (a batch step: where do batch steps run?)."""
+
+    name = "t_pid"
+
+    def make_batch_params(self, batch: dict[str, Any], generators: Any) -> dict[str, Any]:
+        return {}
+
+    def transform(self, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        return {**inputs, "pid": os.getpid()}
+
+
+class Loads(Dataset):
+    """``n`` samples ``{"y": float tensor}`` (no ``index``), counting loads in a shared counter."""
+
+    def __init__(self, n: int = 40) -> None:
+        self.n = n
+        self.loads = mp.Value("i", 0)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        with self.loads.get_lock():
+            self.loads.value += 1
+        return {"y": torch.tensor([float(index), 0.5])}
+
+
+class Tag(Step):
     """Append ``name`` to the sample's ``trail`` (records which steps ran, in order)."""
 
     def __init__(self, name: str = "tag", mode: Literal["append", "replace"] = "append") -> None:
         self.name = name
         self.mode = mode
 
-    def __call__(self, sample: dict[str, Any], generator: torch.Generator) -> dict[str, Any]:
+    def transform(self, sample: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         trail = sample.get("trail", "") if self.mode == "append" else ""
         return {**sample, "trail": trail + self.name}
 
@@ -52,6 +94,10 @@ def install() -> None:
     registry.add("step", "t_jitter", Jitter, batch=True)
     registry.add("step", "t_tag", Tag)
     registry.add("step", "t_needs", Needs)
+    registry.add("source", "t_loads", Loads)
+    registry.add("step", "t_pid", Pid, batch=True)
+    # declared batch-capable but without make_batch_params: build_loader must refuse it
+    registry.add("step", "t_claims_batch", Tag, batch=True)
 
 
 install()

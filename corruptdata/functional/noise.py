@@ -21,6 +21,8 @@ import math
 import numpy as np
 import torch
 
+from pipespec.seeding import GOLDEN, mix64
+
 from ._common import per_sample, table
 from .registry import Record
 
@@ -208,23 +210,14 @@ def poisson_levels(
     return k.to(x.dtype)
 
 
-_M1 = 0xBF58476D1CE4E5B9 - 2**64
-_M2 = 0x94D049BB133111EB - 2**64
-_GOLDEN = 0x9E3779B97F4A7C15 - 2**64
-
-
 def _lsr(z: torch.Tensor, s: int) -> torch.Tensor:
     """Logical right shift of int64 (torch's ``>>`` is arithmetic)."""
     return (z >> s) & ((1 << (64 - s)) - 1)
 
 
 def hash_uniform(key: torch.Tensor) -> torch.Tensor:
-    """A float64 uniform in [0, 1) from an int64 key (splitmix64 finaliser, wrapping maths)."""
-    z = key * _GOLDEN
-    z = (z ^ _lsr(z, 30)) * _M1
-    z = (z ^ _lsr(z, 27)) * _M2
-    z = z ^ _lsr(z, 31)
-    return _lsr(z, 11).double() * 2.0**-53
+    """A float64 uniform in [0, 1) from an int64 key (pipespec's splitmix64 finaliser)."""
+    return _lsr(mix64(key * GOLDEN), 11).double() * 2.0**-53
 
 
 _HALF_LOG_2PI = 0.9189385332046727
