@@ -76,7 +76,8 @@ class ArcLeaveOneOut(Dataset):
     ``shuffle``, a demonstration order, all drawn from (``seed``, epoch, ``i``); the epoch is
     :attr:`epoch` (set it with :meth:`set_epoch`) or given as ``ds[epoch, i]``. In a spec the
     same per-(seed, epoch, index) draws come from steps (``dihedral``, ``color_permute``,
-    ``shuffle_pairs``) after this source with ``augment: false``.
+    ``shuffle_pairs``) after this source with ``augment: false``; the pipespec loader indexes
+    this source with ``(epoch, index)``.
     """
 
     def __init__(

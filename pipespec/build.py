@@ -110,7 +110,9 @@ class PipelineDataset(Dataset):
     """A source with per-sample steps. Index with ``i`` (epoch = ``self.epoch``) or ``(epoch, i)``.
 
     Step ``p`` draws from the generator of (seed, epoch, index, p); samples that are dicts get
-    their ``index`` when the source did not set one.
+    their ``index`` when the source did not set one. A source whose samples vary with the epoch
+    (it has ``set_epoch``, as ``arc_loo`` does) is indexed with ``(epoch, index)``, so it sees the
+    sample's epoch in whichever worker loads it.
     """
 
     def __init__(
@@ -129,6 +131,7 @@ class PipelineDataset(Dataset):
         self.labels = labels or [f"steps[{p}]" for p in range(len(steps))]
         self.seed = seed
         self.epoch = 0
+        self.epoch_keys = callable(getattr(source, "set_epoch", None))
         self.clock: _Clock | None = None  # set by PipelineLoader.profile()
         self._generator: torch.Generator | None = None  # one per process, re-seeded per step
 
@@ -142,7 +145,7 @@ class PipelineDataset(Dataset):
         epoch, index = key if isinstance(key, tuple) else (self.epoch, key)
         clock = self.clock
         t0 = time.perf_counter() if clock is not None else 0.0
-        sample = self.source[index]
+        sample = self.source[epoch, index] if self.epoch_keys else self.source[index]
         if isinstance(sample, dict) and "index" not in sample:
             sample = {**sample, "index": index}
         if clock is not None:

