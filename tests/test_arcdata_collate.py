@@ -130,7 +130,7 @@ def test_collate_errors_name_the_problem():
     with pytest.raises(ArcError, match="empty"):
         ArcPad()([])
     with pytest.raises(ArcError, match=r"outside 2\.\.11"):
-        decode_eos(np.full((3, 3), 13))
+        decode_eos(np.full((3, 3), 13), strict=True)
 
 
 def test_spec_built_loaders_give_collated_arc_batches():
