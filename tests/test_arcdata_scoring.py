@@ -15,8 +15,8 @@ from arcdata.augment import ColorPermute, Dihedral, Translate, augment_grid
 from arcdata.errors import ArcError
 from arcdata.scoring import score
 from arcdata.submission import write_submission
-from arcdata.voting import vote
 from arcdata.validate import validate_submission
+from arcdata.voting import vote
 from tests.strategies.arc import grids
 
 A = [[1, 2], [3, 4]]
