@@ -20,6 +20,7 @@ import importlib
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,14 @@ def _write_out(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def _report_skipped(tasks: Any) -> None:
-    for line in getattr(tasks, "skipped", ()):
+def _load(*args: Any, **kwargs: Any) -> Any:
+    """:func:`arcdata.load`, whose skipped files are printed one per line (not warned about)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tasks = load(*args, **kwargs)
+    for line in tasks.skipped:
         _err(f"skipped {line}")
+    return tasks
 
 
 # ----------------------------------------------------------------------------------- validate
@@ -163,9 +169,8 @@ def _print_stats(s: dict[str, Any]) -> None:
 def _cmd_stats(args: argparse.Namespace) -> int:
     from .stats import stats
 
-    tasks = load(args.path, args.format, max_size=args.max_size, split=args.split,
-                 on_error=args.on_error)
-    _report_skipped(tasks)
+    tasks = _load(args.path, args.format, max_size=args.max_size, split=args.split,
+                  on_error=args.on_error)
     s = stats(tasks)
     if args.json or args.out:
         _write_out(args, json.dumps(s, indent=2))
@@ -181,7 +186,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if dst.exists() and not args.force and not empty_folder:
         _err(f"{dst} exists; pass --force to write over it")
         return 2
-    tasks = load(
+    tasks = _load(
         args.src,
         args.from_format,
         solutions=args.solutions,
@@ -190,7 +195,6 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         split=args.split,
         on_error=args.on_error,
     )
-    _report_skipped(tasks)
     if args.to in ("task", "pairs") and len(tasks) != 1:
         _err(
             f"--to {args.to} writes exactly 1 task and {args.src} has {len(tasks)}; "
