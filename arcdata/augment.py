@@ -90,9 +90,13 @@ def dihedral_grid(grid: np.ndarray, k: int) -> np.ndarray:
 
     Returns a view when numpy can (no copy); treat the result as read-only.
     """
-    if not 0 <= k < 8:
-        raise ArcError(f"dihedral element should be in 0..7. Got {k}.")
-    return _DIHEDRAL[k](grid)
+    _check_k(k)
+    return _DIHEDRAL[k](grid if isinstance(grid, np.ndarray) else _as_numpy_grid(grid))
+
+
+def _check_k(k: Any) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < 8:
+        raise ArcError(f"dihedral element should be an integer in 0..7. Got {k!r}.")
 
 
 def _make_table() -> tuple[tuple[int, ...], ...]:
@@ -113,11 +117,14 @@ def compose(a: int, b: int) -> int:
 
     ``dihedral_grid(dihedral_grid(g, a), b) == dihedral_grid(g, compose(a, b))`` for every grid.
     """
+    _check_k(a)
+    _check_k(b)
     return _COMPOSE[a][b]
 
 
 def inverse(k: int) -> int:
     """The element that undoes ``k``: ``compose(k, inverse(k)) == 0``."""
+    _check_k(k)
     return DIHEDRAL_INVERSE[k]
 
 
@@ -133,13 +140,25 @@ def _lut(perm: np.ndarray | list[int]) -> np.ndarray:
 
 def permute_colors(grid: np.ndarray, perm: np.ndarray | list[int]) -> np.ndarray:
     """Map colour ``c`` to ``perm[c]`` (``perm``: a permutation of 0..9); values >= 10 are kept."""
-    return _lut(perm).take(grid)
+    _check_perm(perm)
+    return _lut(perm).take(grid if isinstance(grid, np.ndarray) else _as_numpy_grid(grid))
+
+
+def _check_perm(perm: Any) -> None:
+    try:
+        ok = sorted(int(c) for c in perm) == list(range(10))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ArcError(f"a colour permutation should hold each of 0..9 once. Got {perm!r}.")
 
 
 def translate_grid(
     grid: np.ndarray, offset: Sequence[int], size: tuple[int, int], pad_value: int
 ) -> np.ndarray:
     """Place ``grid`` at ``offset`` (row, col) on a ``size`` canvas filled with ``pad_value``."""
+    if not isinstance(grid, np.ndarray):
+        grid = _as_numpy_grid(grid)
     h, w = grid.shape
     dy, dx = offset
     if dy < 0 or dx < 0 or dy + h > size[0] or dx + w > size[1]:
@@ -359,6 +378,8 @@ class Translate(_Step):
                 f"translate pad_value should be in 10..255 (not a colour, so the inverse is "
                 f"exact). Got {pad_value}."
             )
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 255:
+            raise ArcError(f"translate size should be an integer in 1..255. Got {size!r}.")
         self.size = int(size)
         self.pad_value = int(pad_value)
         self.offset = None if offset is None else (int(offset[0]), int(offset[1]))
@@ -391,12 +412,29 @@ class Translate(_Step):
 # ---------------------------------------------------------------- inverse
 
 
+def _bad_record(aug: Any, err: Exception) -> ArcError:
+    return ArcError(f"not a valid aug record ({type(err).__name__}: {err}): {aug!r}"[:300])
+
+
 def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
+    if not isinstance(aug, Mapping):
+        raise ArcError(f"aug should be the dict a sample carries. Got {type(aug).__name__}.")
+    try:
+        return _invert_grid_unchecked(grid, aug)
+    except ArcError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise _bad_record(aug, err) from None
+
+
+def _invert_grid_unchecked(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
     for key in reversed(list(aug)):
         op, value = _op(key), aug[key]
         if op == "dihedral":
+            _check_k(value)
             grid = _DIHEDRAL[DIHEDRAL_INVERSE[int(value)]](grid)
         elif op == "color_perm":
+            _check_perm(value)
             grid = _lut(np.argsort(np.asarray(value, dtype=np.int64))).take(grid)
         elif op == "translate":
             grid = _untranslate(grid, value["offset"], value["pad_value"])
@@ -414,11 +452,24 @@ def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
     """Replay a recorded ``aug`` on another grid (e.g. a target, to compare with a prediction
     made on the augmented view): the forward of :func:`invert`. ``shuffle_pairs`` is ignored."""
     g = _as_numpy_grid(grid)
+    if not isinstance(aug, Mapping):
+        raise ArcError(f"aug should be the dict a sample carries. Got {type(aug).__name__}.")
+    try:
+        return _augment_unchecked(g, aug)
+    except ArcError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise _bad_record(aug, err) from None
+
+
+def _augment_unchecked(g: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
     for key, value in aug.items():
         op = _op(key)
         if op == "dihedral":
+            _check_k(value)
             g = _DIHEDRAL[int(value)](g)
         elif op == "color_perm":
+            _check_perm(value)
             g = _lut(value).take(g)
         elif op == "translate":
             g = translate_grid(g, value["offset"], tuple(value["size"]), value["pad_value"])

@@ -425,6 +425,9 @@ def save(
     """
     out = Path(os.fspath(path))
     tasks = list(tasks)
+    bad = [type(t).__name__ for t in tasks if not isinstance(t, Task)]
+    if bad:
+        raise ArcFormatError(f"save expects Tasks; got an item of type {bad[0]}")
     if format not in WRITE_FORMATS:
         raise ArcFormatError(
             f"cannot write format {format!r}; expected one of {', '.join(WRITE_FORMATS)}"

@@ -42,6 +42,10 @@ def write_submission(
     ones get ``[[0]]`` (a valid wrong answer; Kaggle rejects a submission that lacks a task).
     Grids must be 1..30 x 1..30 with colours 0..9.
     """
+    if not isinstance(predictions, Mapping):
+        raise ArcError(
+            f"predictions should be a mapping {{task id: [...]}}. Got {type(predictions).__name__}."
+        )
     empty: list[Any] = [[[0]]]
     order: dict[str, int] | None = None
     if tasks is not None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import io_walk
-from .errors import ArcFormatError
+from .errors import ArcError, ArcFormatError
 
 __all__ = [
     "KINDS",
@@ -156,7 +156,7 @@ def is_valid(doc: Any, kind: str = "task", *, challenges: Any = None) -> bool:
         if ok and counts is not None:
             ok = counts.keys() <= doc.keys() and all(len(doc[k]) == n for k, n in counts.items())
     else:
-        raise ValueError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ArcError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
     return ok and _grids_ok(grids)
 
 

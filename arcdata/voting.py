@@ -68,8 +68,14 @@ def vote(
 
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise ArcError(f"top_k should be at least 1. Got {top_k}.")
+    if isinstance(predictions, (str, bytes, Mapping)) or not isinstance(predictions, Iterable):
+        raise ArcError(
+            f"vote expects a list of (grid, aug) or (grid, aug, score). Got {type(predictions).__name__}."
+        )
     table: dict[tuple, list[Any]] = {}
     for n, item in enumerate(predictions):
+        if not isinstance(item, (tuple, list)):
+            raise ArcError(f"vote: item {n} should be (grid, aug) or (grid, aug, score)")
         if len(item) == 2:
             grid, aug = item
             s = None

@@ -304,3 +304,31 @@ def test_docs_and_docstrings_cite_only_files_that_ship():
     texts.append((ROOT / "docs" / "arcdata.md").read_text())
     for text in texts:
         assert "reference/arc.md" not in text and "arcdata_usage.md" not in text
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda g: arcdata.invert(g, {"translate": {}}),
+        lambda g: arcdata.invert(g, {"dihedral": 9}),
+        lambda g: arcdata.invert(g, 3),
+        lambda g: arcdata.augment_grid(g, {"color_perm": [1, 2]}),
+        lambda g: arcdata.compose(9, 0),
+        lambda g: arcdata.inverse(9),
+        lambda g: arcdata.permute_colors(g, [1, 2]),
+        lambda g: arcdata.write_submission([], "unused.json"),
+        lambda g: arcdata.vote([3]),
+        lambda g: arcdata.vote(3),
+        lambda g: arcdata.save([3], "unused", "folder"),
+        lambda g: arcdata.validate({}, "zzz"),
+        lambda g: arcdata.Translate(size=0),
+        lambda g: arcdata.dihedral_grid([[1, 2], [3]], 1),
+        lambda g: arcdata.translate_grid([[1, 2], [3]], (0, 0), (3, 3), 10),
+    ],
+    ids=lambda c: "",
+)
+def test_every_public_function_raises_arc_error_for_bad_input(call, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(arcdata.ArcError):
+        call(np.zeros((2, 2), np.uint8))
+    assert not list(tmp_path.iterdir())  # and writes nothing
