@@ -18,6 +18,7 @@ from arcdata.task import Pair, Task
 __all__ = [
     "MUTATIONS",
     "challenges_docs",
+    "grid_likes",
     "grid_lists",
     "grids",
     "invalid_task_docs",
@@ -51,6 +52,27 @@ def grids(
 def grid_lists(*, min_side: int = 1, max_side: int = 10) -> st.SearchStrategy[list[list[int]]]:
     """A grid as JSON gives it: a list of equal-length lists of ints 0..9."""
     return grids(min_side=min_side, max_side=max_side).map(lambda g: g.tolist())
+
+
+@st.composite
+def grid_likes(
+    draw: st.DrawFn, *, min_side: int = 1, max_side: int = 10
+) -> tuple[np.ndarray, Any]:
+    """A grid as users hold it: ``(the uint8 array, the same grid as a uint8/int64 array, a
+    nested list, a torch tensor or a non-contiguous view)``."""
+    import torch
+
+    g = draw(grids(min_side=min_side, max_side=max_side))
+    kind = draw(st.sampled_from(["uint8", "int64", "list", "tensor", "view"]))
+    if kind == "int64":
+        return g, g.astype(np.int64)
+    if kind == "list":
+        return g, g.tolist()
+    if kind == "tensor":
+        return g, torch.from_numpy(g.copy())
+    if kind == "view":
+        return g, np.asfortranarray(g)
+    return g, g
 
 
 def task_ids() -> st.SearchStrategy[str]:
