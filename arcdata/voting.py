@@ -108,7 +108,10 @@ def _key(sample: Mapping[str, Any]) -> bytes:
         for side in ("input", "output"):
             g = pair.get(side)
             if g is not None:
-                parts.append(repr(g.shape).encode() + np.ascontiguousarray(g).tobytes())
+                a = as_numpy(g)
+                if a.ndim != 2:
+                    raise ArcError(f"views: a grid of the sample has shape {a.shape}, expected (H, W)")
+                parts.append(repr(a.shape).encode() + np.ascontiguousarray(a).tobytes())
     return b"|".join(parts)
 
 
