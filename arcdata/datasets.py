@@ -100,6 +100,7 @@ class ArcPairs(Dataset):
     ) -> None:
         self.tasks = load_tasks(source, split=split, format=format)
         rows: list[tuple[np.ndarray, np.ndarray | None, str, int, str]] = []
+        dropped = 0
         for task in self.tasks:
             groups = [("train", task.train)] if include_train else []
             if include_test:
@@ -107,15 +108,16 @@ class ArcPairs(Dataset):
             for kind, pairs in groups:
                 for j, pair in enumerate(pairs):
                     if require_outputs and pair.output is None:
+                        dropped += 1
                         continue
                     inp, out = _frozen_pair(pair)
                     rows.append((inp, out, task.id, j, kind))
-        if not rows and self.tasks:
-            hidden = sum(p.output is None for t in self.tasks for p in t.test)
+        if not rows and dropped:
             raise ArcError(
                 f"no pair left: the {len(self.tasks)} task(s) have no pair with an output among "
-                f"those asked for ({hidden} test output(s) are hidden, e.g. challenges without "
-                "solutions); pass the solutions, or require_outputs=False to keep output-less pairs"
+                f"those asked for ({dropped} pair(s) without an output, hidden as in challenges "
+                "without solutions, were left out); pass the solutions, or "
+                "require_outputs=False to keep output-less pairs"
             )
         self._rows = rows
 
