@@ -48,17 +48,19 @@ if TYPE_CHECKING:
     )
     from .collate import ArcPad, ArcTasksPad, decode_eos, uncollate
     from .datasets import ArcPairs, ArcTasks
-    from .episodes import ArcLeaveOneOut, leave_one_out, views
+    from .episodes import ArcLeaveOneOut, leave_one_out
     from .formats import load, save
     from .likelihood import Ranked, likelihood_vote
     from .render import render_batch, render_prediction, render_task
-    from .scoring import Score, Vote, score, vote, write_submission
+    from .scoring import Score, score
     from .seq import ArcSeq, SeqVocab, decode_seq, ids_to_text, text_to_ids, to_text, uncollate_seq
+    from .submission import write_submission
+    from .voting import Vote, views, vote
 
 # Light modules (no torch, no matplotlib), imported at once; ``validate`` must be bound here, or
 # the submodule ``arcdata.validate`` would shadow the function once something imports it.
 from .errors import ArcError, ArcFormatError, ArcValidationError
-from .task import Pair, Task
+from .task import Pair, Task, TaskList
 from .validate import validate, validate_path, validate_submission, validate_task
 
 _HOME = {
@@ -70,12 +72,14 @@ _HOME = {
     "datasets": "ArcPairs ArcTasks",
     "formats": "load save",
     "render": "render_batch render_prediction render_task",
-    "scoring": "Score Vote score vote write_submission",
+    "scoring": "Score score",
+    "submission": "write_submission",
+    "voting": "Vote views vote",
     "canonical": (
         "canonical_grid canonical_pair canonical_task drop_leaked find_duplicates grid_hash "
         "pair_hash task_hash"
     ),
-    "episodes": "ArcLeaveOneOut leave_one_out views",
+    "episodes": "ArcLeaveOneOut leave_one_out",
     "likelihood": "Ranked likelihood_vote",
     "seq": "ArcSeq SeqVocab decode_seq ids_to_text text_to_ids to_text uncollate_seq",
 }
@@ -101,6 +105,7 @@ __all__ = [
     "SeqVocab",
     "ShufflePairs",
     "Task",
+    "TaskList",
     "Translate",
     "Vote",
     "augment_grid",

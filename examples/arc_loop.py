@@ -24,21 +24,10 @@ def predict(batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
     A real model would read ``batch["input"]`` (and the demonstrations) and emit tokens; the
     predicted size tells where the grid ends on the canvas (or use the EOS layout and
-    ``arcdata.decode_eos``).
+    ``arcdata.decode_eos``, which crops an imperfect prediction to its largest clean top-left
+    rectangle, or gives None, instead of raising).
     """
     return batch["input"].clone(), batch["input_shape"].clone()
-
-
-def views_of(episode: dict, n_views: int, seed: int) -> list[dict]:
-    """``n_views`` augmented copies of a task: symmetries 0..7 in turn, a fresh colour
-    permutation each; view 0 is the task itself. One draw per task, so demonstrations and
-    test inputs of a view share the same augmentation."""
-    g = torch.Generator().manual_seed(seed)
-    colours = arcdata.ColorPermute(keep_background=True)
-    out = [episode]
-    for v in range(1, n_views):
-        out.append(colours(arcdata.Dihedral(v % 8)(episode, g), g))
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     predictions: dict[str, list[list]] = {}
     for i in range(len(episodes)):
         episode = episodes[i]
-        views = views_of(episode, args.views, seed=args.seed + i)  # 2. augment
+        # 2. augment: N deterministic views (dihedral x colour permutation), duplicates dropped
+        views = arcdata.views(episode, args.views, seed=args.seed + i)
         # One sample per (view, test input); a real model would also get the demonstrations
         # (e.g. through the arc_tasks collate).
         samples = [
@@ -73,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                 for b in range(len(samples))
                 if batch["index"][b] == t
             ]
-            # 5. invert each prediction to the task's frame, 6. vote: two attempts
+            # 5. invert each prediction to the task's frame, 6. vote: two attempts (empty or
+            # invalid candidates never win)
             voted_per_input.append(arcdata.vote(candidates, top_k=2))
         predictions[episode["task_id"]] = voted_per_input
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arcdata
 from arcdata.collate import ArcPad, ArcTasksPad, decode_eos, is_arc_batch, uncollate
 from arcdata.errors import ArcError
-from tests.strategies.arc import grids, tasks
+from tests.strategies.arc import grid_likes, grids, tasks
 from tests.test_arcdata_augment import shipped_tasks  # loaded once for both modules
 
 
@@ -130,7 +130,7 @@ def test_collate_errors_name_the_problem():
     with pytest.raises(ArcError, match="empty"):
         ArcPad()([])
     with pytest.raises(ArcError, match=r"outside 2\.\.11"):
-        decode_eos(np.full((3, 3), 13))
+        decode_eos(np.full((3, 3), 13), strict=True)
 
 
 def test_spec_built_loaders_give_collated_arc_batches():
@@ -190,3 +190,19 @@ def test_canvas_beyond_the_lookup_tables_gives_the_same_layout(samples, eos):
     for key in ("input", "output", "input_mask", "output_mask"):
         assert torch.equal(big[key][:, :_TABLE_MAX, :_TABLE_MAX], small[key])
     same_samples(uncollate(big), samples)
+
+
+@settings(max_examples=25)
+@given(st.lists(grid_likes(max_side=8), min_size=1, max_size=4), st.booleans())
+def test_arc_pad_takes_grids_as_users_hold_them(pairs, eos):
+    """Nested lists, int64 arrays, tensors and views collate exactly as uint8 arrays do, and
+    decode_eos reads each back."""
+    arrays = [{"input": g, "output": None} for g, _ in pairs]
+    likes = [{"input": like, "output": None} for _, like in pairs]
+    pad = ArcPad(size=None, eos=eos)
+    a, b = pad(arrays), pad(likes)
+    assert torch.equal(a["input"], b["input"]) and torch.equal(a["input_mask"], b["input_mask"])
+    if eos and b["layout"]["size"] > max(g.shape[0] for g, _ in pairs):
+        for i, (g, _) in enumerate(pairs):
+            if g.shape[0] < b["layout"]["size"] and g.shape[1] < b["layout"]["size"]:
+                assert np.array_equal(decode_eos(b["input"][i]), g)

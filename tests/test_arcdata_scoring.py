@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 import arcdata
 from arcdata.augment import ColorPermute, Dihedral, Translate, augment_grid
 from arcdata.errors import ArcError
-from arcdata.scoring import score, vote, write_submission
+from arcdata.scoring import score
+from arcdata.submission import write_submission
 from arcdata.validate import validate_submission
+from arcdata.voting import vote
 from tests.strategies.arc import grids
 
 A = [[1, 2], [3, 4]]

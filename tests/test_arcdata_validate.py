@@ -15,10 +15,7 @@ from jsonschema import Draft202012Validator
 from arcdata import cli
 from arcdata.validate import (
     _SCHEMA_FILES,
-    _extras,
-    _message,
     _validator,
-    format_path,
     is_valid,
     problems,
     validate,
@@ -65,7 +62,7 @@ def _task(**edits) -> str:
 _DELETE = object()
 CHAL = {"t1": {"train": GOOD["train"], "test": [{"input": [[1]]}, {"input": [[2]]}]}}
 
-# (id, {file name: content}, extra CLI args, expected stdout lines). Content: str or bytes.
+# (id, {file name: content}, extra CLI args, expected problem lines on stderr). Content: str or bytes.
 BAD_FILES = [
     (
         "ragged",
@@ -78,8 +75,8 @@ BAD_FILES = [
         {"bad.json": _task(**{"test.0.input": [[1, 2], [3, 4, 5], [6, 7, 8]]})},
         [],
         [
-            "bad.json: test[0].input[1]: row has 3 cells, row 0 has 2",
-            "bad.json: test[0].input[2]: row has 3 cells, row 0 has 2",
+            # one line per grid, however many rows are wrong
+            "bad.json: test[0].input[1]: row has 3 cells, row 0 has 2 (and 1 more row)",
         ],
     ),
     (
@@ -365,8 +362,10 @@ def test_bad_files_exact_messages(tmp_path, monkeypatch, capsys, files, args, ex
     if not paths:
         args = [*files, *args]
     code = cli.main(["validate", "--no-progress", *args])
-    out = capsys.readouterr().out.splitlines()
-    assert out == expected
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    problems = [line for line in captured.err.splitlines() if not line.startswith("arcdata ")]
+    assert problems == expected
     assert code == 1
 
 
@@ -463,7 +462,8 @@ def test_validate_file_reports_layouts(tmp_path):
     (tmp_path / "arc-agi_training_challenges.json").write_text(json.dumps(CHAL))
     (tmp_path / "arc-agi_training_solutions.json").write_text(json.dumps({"t1": [[[1]], [[2]]]}))
     rep = validate_file(tmp_path / "arc-agi_training_solutions.json")
-    assert (rep.ok, rep.layout, rep.tasks) == (True, "solutions", 1)
+    # a solutions file holds no tasks of its own: a folder counts each task once (issue 12)
+    assert (rep.ok, rep.layout, rep.tasks) == (True, "solutions", 0)
     rep = validate_file(tmp_path / "nope.json")
     assert rep.io_error and rep.error == "no such file"
 
@@ -492,21 +492,24 @@ def test_schema_alone_accepts_what_only_the_extra_checks_reject():
 @settings(max_examples=25)
 @given(challenges_docs(max_tasks=3), mutated_task_docs(max_side=5), st.data())
 def test_task_by_task_messages_equal_whole_document_messages(chal, mutated, data):
-    """Big files go through jsonschema task by task; that must not change a single message."""
+    """Big files are checked task by task; that must not change a single message: a file's
+    problems are its tasks' problems, each under the task's path."""
     _, bad = mutated
     tid = data.draw(st.sampled_from(sorted(chal)))
-    for kind, doc in (
-        ("challenges", {**chal, tid: bad}),
-        ("combined", {"train": {**chal, tid: bad}, "eval": chal}),
+
+    def under(prefix: str, line: str) -> str:
+        path, msg = line.split(": ", 1)
+        if path == "$":
+            return f"{prefix}: {msg}"
+        return f"{prefix}{path}: {msg}" if path.startswith("[") else f"{prefix}.{path}: {msg}"
+
+    alone = problems(bad, "task")
+    for kind, doc, prefix in (
+        ("challenges", {**chal, tid: bad}, tid),
+        ("combined", {"train": {**chal, tid: bad}, "eval": chal}, f"train.{tid}"),
     ):
-        whole = {
-            f"{format_path(tuple(e.absolute_path))}: {m}"
-            for e in _validator(kind).iter_errors(doc)
-            for m in _message(e)
-        }
-        extras = {f"{format_path(p)}: {m}" for p, m in _extras(doc, kind, None)}
-        assert set(problems(doc, kind)) == whole | extras
-        assert is_valid(doc, kind) == (not whole and not extras)
+        assert problems(doc, kind) == [under(prefix, line) for line in alone]
+        assert is_valid(doc, kind) == (not alone)
 
 
 def test_messages_name_the_split_of_a_combined_file():

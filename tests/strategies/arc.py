@@ -18,6 +18,7 @@ from arcdata.task import Pair, Task
 __all__ = [
     "MUTATIONS",
     "challenges_docs",
+    "grid_likes",
     "grid_lists",
     "grids",
     "invalid_task_docs",
@@ -51,6 +52,27 @@ def grids(
 def grid_lists(*, min_side: int = 1, max_side: int = 10) -> st.SearchStrategy[list[list[int]]]:
     """A grid as JSON gives it: a list of equal-length lists of ints 0..9."""
     return grids(min_side=min_side, max_side=max_side).map(lambda g: g.tolist())
+
+
+@st.composite
+def grid_likes(
+    draw: st.DrawFn, *, min_side: int = 1, max_side: int = 10
+) -> tuple[np.ndarray, Any]:
+    """A grid as users hold it: ``(the uint8 array, the same grid as a uint8/int64 array, a
+    nested list, a torch tensor or a non-contiguous view)``."""
+    import torch
+
+    g = draw(grids(min_side=min_side, max_side=max_side))
+    kind = draw(st.sampled_from(["uint8", "int64", "list", "tensor", "view"]))
+    if kind == "int64":
+        return g, g.astype(np.int64)
+    if kind == "list":
+        return g, g.tolist()
+    if kind == "tensor":
+        return g, torch.from_numpy(g.copy())
+    if kind == "view":
+        return g, np.asfortranarray(g)
+    return g, g
 
 
 def task_ids() -> st.SearchStrategy[str]:
@@ -120,10 +142,14 @@ def json_junk() -> st.SearchStrategy[Any]:
         | st.floats(-20, 20, allow_nan=False)
         | st.text(max_size=3)
     )
-    return st.recursive(
-        scalars,
-        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
-        max_leaves=6,
+    return st.recursive(scalars, _json_containers, max_leaves=6)
+
+
+def _json_containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    # a named function: Hypothesis inspects the source of `extend` to see that it recurses, and
+    # that inspection can fail for a lambda (a deprecation warning, an error under -W error)
+    return st.lists(children, max_size=3) | st.dictionaries(
+        st.text(max_size=3), children, max_size=3
     )
 
 
