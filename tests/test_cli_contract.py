@@ -114,7 +114,7 @@ def test_ctrl_c_exits_130_with_one_line(cli, monkeypatch, capsys) -> None:
 
     monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
     code, out, err = _run(cli, ["--help"], capsys)
-    assert code == 130
+    assert code == 130 and not out
     assert err.strip().splitlines() == [f"{cli}: interrupted"]
 
 
@@ -125,6 +125,6 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(cli, monkeypatch, cap
 
     monkeypatch.setattr(argparse.ArgumentParser, "parse_args", broken)
     code, out, err = _run(cli, ["list"], capsys)
-    assert code == 1
+    assert code == 1 and not out
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "internal" in lines[0] and "AttributeError" in lines[0]
