@@ -8,6 +8,8 @@ __all__ = [
     "LinfitError",
     "LinfitWarning",
     "NormalEquationsWarning",
+    "OverflowWarning",
+    "RankDeficientWarning",
     "SolverError",
     "SolverFallbackWarning",
     "UnderdeterminedWarning",
@@ -44,3 +46,14 @@ class SolverFallbackWarning(LinfitWarning):
 
 class NormalEquationsWarning(LinfitWarning):
     """``solver="normal"`` squares the condition number; kept only to show why it fails."""
+
+
+class RankDeficientWarning(LinfitWarning):
+    """A design is rank-deficient (numpy's ``RankWarning``): the minimum-norm solution is returned.
+
+    Opt out with ``warnings.simplefilter("ignore", linfit.RankDeficientWarning)``.
+    """
+
+
+class OverflowWarning(LinfitWarning):
+    """Part of a result overflowed (e.g. residuals of huge ``y``) while the coefficients did not."""

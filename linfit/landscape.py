@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._inputs import as_float, check_finite, check_xy
+from ._inputs import as_float, check_finite, prepare_xy
 from .errors import InputError
 
 __all__ = ["lp_landscape", "mse_landscape"]
@@ -45,13 +45,9 @@ def _features(x: Tensor, features: Features | None) -> Tensor:
 def _prep(
     x: Any, y: Any, a: Any, b: Any, dtype: torch.dtype | None
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    xt = as_float(x, "x", dtype)
-    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
-    _, _, _, multi = check_xy(xt, yt)
+    xt, yt, _, _, _, multi = prepare_xy(x, y, dtype)
     if multi:
         raise InputError("landscapes take one target: y should have the shape of x")
-    check_finite(xt, "x")
-    check_finite(yt, "y")
     at = as_float(a, "a", xt.dtype, xt.device)
     bt = as_float(b, "b", xt.dtype, xt.device)
     for name, g in (("a", at), ("b", bt)):

@@ -23,12 +23,21 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._inputs import as_float, check_finite, check_ridge, check_weights, check_xy
+from ._inputs import (
+    as_float,
+    check_finite,
+    check_overflow,
+    check_ridge,
+    check_weights,
+    prepare_xy,
+)
+from ._threads import check_threads, run_chunks, use_threads
 from .bases import Basis, Polynomial, WithIntercept, make_basis
 from .errors import (
     BasisError,
     InputError,
     NormalEquationsWarning,
+    RankDeficientWarning,
     SolverError,
     SolverFallbackWarning,
     UnderdeterminedWarning,
@@ -182,13 +191,14 @@ def fit(
     degree: int | None = None,
     *,
     ridge: float | Tensor = 0.0,
-    solver: SolverName = "qr",
+    solver: SolverName = "auto",
     weights: Any = None,
     intercept: bool = True,
     domain: tuple[float, float] | None = None,
     period: float = 1.0,
     rcond: float | None = None,
     dtype: torch.dtype | None = torch.float64,
+    threads: int | None = None,
 ) -> LinearFit:
     """Fit ``y ~ basis(x) @ coef`` in closed form, over any leading batch dims.
 
@@ -197,20 +207,22 @@ def fit(
     ``sin2pi``, a :class:`Basis`, or a callable ``x -> features (..., n, q)``. ``degree`` defaults
     to 1. ``ridge``: lambda >= 0 (float, or per-dataset/per-target tensor). ``weights``: per-point
     weights >= 0. ``intercept``: an unpenalised constant column, added unless the basis has one;
-    with ``intercept=False`` no column is added and every column is penalised. ``solver``: ``qr``,
-    ``svd``, ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
-    (float64; integer/bool data are converted by the same rule).
+    with ``intercept=False`` no column is added and every column is penalised. ``solver``:
+    ``auto`` (default: refined Cholesky, QR where it cannot certify), ``qr``, ``svd``,
+    ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
+    (float64; integer/bool data are converted by the same rule). ``threads``: CPU threads for
+    this call (default: torch's setting, ``torch.get_num_threads()``); see docs/linfit.md.
 
-    Raises :class:`InputError` on malformed data; warns :class:`UnderdeterminedWarning` when a
-    dataset has fewer (weighted) points than parameters and no ridge (minimum-norm solution).
+    Raises :class:`InputError` on malformed data or when the numbers overflow; warns
+    :class:`UnderdeterminedWarning` when a dataset has fewer (weighted) points than parameters
+    and no ridge (minimum-norm solution), and :class:`RankDeficientWarning` when a design is
+    rank-deficient without ridge (silence it with ``warnings.simplefilter("ignore",
+    linfit.RankDeficientWarning)``).
     """
-    if solver not in SOLVERS:
+    if not isinstance(solver, str) or solver not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
-    xt = as_float(x, "x", dtype)
-    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
-    batch, n, t, multi = check_xy(xt, yt)
-    check_finite(xt, "x")
-    check_finite(yt, "y")
+    nthreads = check_threads(threads)
+    xt, yt, batch, n, t, multi = prepare_xy(x, y, dtype)
     b = _resolve_basis(basis, degree, intercept, domain, period)
     w = None
     if weights is not None:
@@ -237,46 +249,71 @@ def fit(
     W = None if w is None else w.reshape(nb, n)
     L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
     # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
-    elems = _CHUNK if solver in ("cholesky", "normal") else _CHUNK // 2
+    elems = _CHUNK if solver in ("auto", "cholesky", "normal") else _CHUNK // 2
     step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, elems // (n * p))
-    sols = []
+    starts = list(range(0, max(nb, 1), max(step, 1)))
     resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
-    buf = xt.new_empty(step, p, n) if 0 < step < nb and isinstance(b, Polynomial) else None
-    for s in range(0, max(nb, 1), max(step, 1)):
-        sl = slice(s, s + step)
-        if full is not None:
-            X = full[sl]
-        else:
-            out = None if buf is None else buf[: min(step, nb - s)]
-            X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
-        if not bool(torch.isfinite(X.sum())) and not bool(torch.isfinite(X).all()):
-            raise InputError(
-                f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
-                f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the degree, or "
-                "use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+    sols: list[Solution | None] = [None] * len(starts)
+
+    def run(todo: list[int]) -> None:
+        """Solve the chunks ``todo`` (indices into ``starts``), reusing one design buffer."""
+        buf = xt.new_empty(step, p, n) if len(starts) > 1 and isinstance(b, Polynomial) else None
+        for i in todo:
+            s = starts[i]
+            sl = slice(s, s + step)
+            if full is not None:
+                X = full[sl]
+            else:
+                out = None if buf is None else buf[: min(step, nb - s)]
+                X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
+            # a polynomial column's size grows with its degree: the last one overflows first
+            probe = X[..., -1] if isinstance(b, Polynomial) else X
+            if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
+                raise InputError(
+                    f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
+                    f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
+                    "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+                )
+            sol = solve(
+                X,
+                Y[sl],
+                ridge=None if L is None else L[sl],
+                weights=None if W is None else W[sl],
+                unpenalised=b.constant_index if intercept else None,
+                solver=solver,
+                rcond=rcond,
+                hankel=b.hankel,
             )
-        sol = solve(
-            X,
-            Y[sl],
-            ridge=None if L is None else L[sl],
-            weights=None if W is None else W[sl],
-            unpenalised=b.constant_index if intercept else None,
-            solver=solver,
-            rcond=rcond,
-            hankel=b.hankel,
-        )
-        sols.append(sol)
-        torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
-    sol = sols[0] if len(sols) == 1 else Solution.concat(sols)
+            sols[i] = sol
+            torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
+
+    with use_threads(nthreads):
+        run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
+    done = [s for s in sols if s is not None]
+    sol = done[0] if len(done) == 1 else Solution.concat(done)
     if solver == "normal":
         warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
-    if bool(sol.fallback.any()):
+    if solver != "auto" and bool(sol.fallback.any()):
         warnings.warn(
             f"solver={solver!r}: {int(sol.fallback.sum())} of {nb} dataset(s) were ill-conditioned "
             "or rank-deficient for it and were solved with QR/SVD instead (see fit.fallback).",
             SolverFallbackWarning,
             stacklevel=2,
         )
+    check_overflow(sol.coef, resid, xt, yt)
+    if n_eff >= p:
+        unpen = (lam.reshape(nb, t) == 0).any(-1)
+        deficient = (sol.rank < p) & unpen
+        if bool(deficient.any()):
+            k = int(deficient.sum())
+            warnings.warn(
+                f"{k} of {nb} dataset(s) have a rank-deficient design (rank "
+                f"{int(sol.rank[deficient].min())} < {p} parameters: repeated x, or a degree too "
+                "high for the distinct points); the minimum-norm solution is returned (see "
+                "fit.rank; lower the degree or add ridge > 0).",
+                RankDeficientWarning,
+                stacklevel=2,
+            )
     coef = sol.coef.reshape(*batch, p, t)
     resid = resid.reshape(*batch, n, t)
     if not multi:
