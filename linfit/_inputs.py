@@ -36,19 +36,27 @@ def as_float(
     if isinstance(value, Tensor):
         t = value
     else:
-        arr = np.asarray(value) if isinstance(value, np.ndarray | Sequence | int | float) else None
-        if arr is None or arr.dtype.kind not in "biufc":
+        if hasattr(value, "toarray") or hasattr(value, "tocsr"):
             raise InputError(
-                f"{name} should be a numeric tensor, numpy array or list. Got {type(value).__name__}."
+                f"{name}: sparse input is not supported; pass a dense array (e.g. X.toarray())."
             )
+        arr = _numeric_array(value, name)
+        if arr.dtype.kind == "c":
+            raise InputError(f"{name}: Complex data not supported; linfit fits real data only.")
+        if not arr.flags.writeable:
+            arr = arr.copy()  # torch cannot wrap read-only memory (e.g. a memory-mapped file)
         t = torch.as_tensor(arr)
     if t.is_complex():
-        raise InputError(f"{name} is complex ({t.dtype}); linfit fits real data only.")
+        raise InputError(
+            f"{name}: Complex data not supported ({t.dtype}); linfit fits real data only."
+        )
     target = dtype
     if target is None:
         target = t.dtype if t.is_floating_point() else torch.float64
     if not isinstance(target, torch.dtype) or not target.is_floating_point:
-        raise InputError(f"dtype should be a floating dtype (torch.float32 or torch.float64). Got {target}.")
+        raise InputError(
+            f"dtype should be a floating dtype (torch.float32 or torch.float64). Got {target}."
+        )
     if target in _LOW_PRECISION:
         raise InputError(
             f"{name} would be solved in {target}, which torch's linear algebra does not support "
@@ -56,6 +64,27 @@ def as_float(
             "(the default)."
         )
     return t.to(dtype=target, device=device if device is not None else t.device)
+
+
+def _numeric_array(value: object, name: str) -> np.ndarray:
+    """numpy view of a number, sequence or array-like (``__array__``); object arrays of numbers
+    are converted to float64; anything else is an InputError."""
+    ok = isinstance(value, np.ndarray | Sequence | int | float) or hasattr(value, "__array__")
+    if not ok or isinstance(value, str | bytes):
+        raise InputError(
+            f"{name} should be a numeric tensor, numpy array or list. Got {type(value).__name__}."
+        )
+    try:
+        arr = np.asarray(value)
+        if arr.dtype.kind == "O":
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(
+            f"{name} should hold numbers only. Got {type(value).__name__} ({err})."
+        ) from None
+    if arr.dtype.kind not in "biufc":
+        raise InputError(f"{name} should hold numbers only. Got dtype {arr.dtype}.")
+    return arr
 
 
 def check_finite(t: Tensor, name: str) -> None:
@@ -101,10 +130,11 @@ def check_overflow(coef: Tensor, resid: Tensor, x: Tensor, y: Tensor) -> None:
             )
         return
     big = max(float(y.abs().max()), float(x.abs().max()))
+    hint = "" if x.dtype == torch.float64 else ", or use dtype=torch.float64"
     raise InputError(
         f"the fit overflowed {x.dtype}: its coefficients are not finite (|x| and |y| reach "
-        f"{big:.3g}; squares and sums of such values exceed {torch.finfo(x.dtype).max:.3g}). "
-        "Rescale the data (fit (x - c) / s and y / s'), or use dtype=torch.float64."
+        f"{big:.3g}; sums of squares of such values exceed {torch.finfo(x.dtype).max:.3g}). "
+        f"Rescale the data (fit y / s and multiply the coefficients by s){hint}."
     )
 
 

@@ -8,6 +8,7 @@ __all__ = [
     "LinfitError",
     "LinfitWarning",
     "NormalEquationsWarning",
+    "NotFittedError",
     "OverflowWarning",
     "RankDeficientWarning",
     "SolverError",
@@ -30,6 +31,11 @@ class BasisError(LinfitError):
 
 class SolverError(LinfitError):
     """An unknown solver, or one that cannot handle the problem it was given."""
+
+
+class NotFittedError(InputError, AttributeError):
+    """A :class:`~linfit.LinearModel` used before ``fit`` (an AttributeError too, as
+    scikit-learn's ``NotFittedError``)."""
 
 
 class LinfitWarning(UserWarning):

@@ -15,11 +15,13 @@ penalise every column (the constant too), exactly as ``(X^T X + lambda I)^-1 X^T
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -37,6 +39,7 @@ from .errors import (
     BasisError,
     InputError,
     NormalEquationsWarning,
+    NotFittedError,
     RankDeficientWarning,
     SolverError,
     SolverFallbackWarning,
@@ -334,11 +337,17 @@ def fit(
 
 
 class LinearModel:
-    """A thin scikit-learn-style estimator around :func:`fit` (``fit``/``predict``/``score``).
+    """A scikit-learn estimator around :func:`fit` (``fit``/``predict``/``score``).
 
-    Accepts numpy arrays or tensors; ``x`` may be ``(n,)`` or ``(n, 1)``. ``predict`` returns
-    numpy for numpy input, tensors otherwise. ``fit_`` holds the :class:`LinearFit`.
+    Works with scikit-learn's ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV``
+    when scikit-learn is installed, without importing it (``__sklearn_tags__`` imports it only
+    when scikit-learn itself asks). ``X`` is ``(n,)`` or ``(n, 1)`` (one input feature: the
+    basis expands it); ``y`` is ``(n,)`` or ``(n, t)``. ``predict`` returns numpy for numpy (or
+    list) input, tensors for tensors. Fitted attributes: ``fit_`` (the :class:`LinearFit`),
+    ``coef_`` (numpy, in the basis' frame) and ``n_features_in_`` (1).
     """
+
+    _estimator_type = "regressor"  # scikit-learn < 1.6 reads this instead of the tags
 
     def __init__(
         self,
@@ -346,7 +355,7 @@ class LinearModel:
         degree: int | None = 1,
         *,
         ridge: float = 0.0,
-        solver: SolverName = "qr",
+        solver: SolverName = "auto",
         intercept: bool = True,
     ) -> None:
         self.basis = basis
@@ -355,32 +364,65 @@ class LinearModel:
         self.solver = solver
         self.intercept = intercept
 
+    _PARAMS = ("basis", "degree", "ridge", "solver", "intercept")
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        keys = ("basis", "degree", "ridge", "solver", "intercept")
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in self._PARAMS}
 
     def set_params(self, **params: Any) -> LinearModel:
         for k, v in params.items():
-            if k not in self.get_params():
-                raise InputError(f"unknown parameter {k!r} for LinearModel")
+            if k not in self._PARAMS:
+                raise InputError(
+                    f"unknown parameter {k!r} for LinearModel; expected one of "
+                    f"{', '.join(self._PARAMS)}"
+                )
             setattr(self, k, v)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="regressor",
+            target_tags=TargetTags(required=True, multi_output=True, single_output=True),
+            regressor_tags=RegressorTags(),
+            input_tags=InputTags(),
+        )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "fit_")
+
     @staticmethod
     def _column(x: Any) -> Any:
-        arr = x
-        if getattr(arr, "ndim", 1) == 2:
+        """``x`` as one column of numbers: (n,) from (n,) or (n, 1)."""
+        if hasattr(x, "toarray") or hasattr(x, "tocsr"):
+            raise InputError("sparse input is not supported; pass a dense array (X.toarray()).")
+        arr = x if isinstance(x, Tensor) or hasattr(x, "ndim") else _as_array(x)
+        if arr.ndim == 2:
+            if arr.shape[1] == 0:
+                raise InputError(
+                    f"0 feature(s) (shape={tuple(arr.shape)}) while a minimum of 1 is required."
+                )
             if arr.shape[1] != 1:
                 raise InputError(
+                    f"X has {arr.shape[1]} features, but LinearModel is expecting 1 feature: "
                     f"x should be (n,) or (n, 1) for a 1-D basis. Got {tuple(arr.shape)}."
                 )
             arr = arr[:, 0]
+        elif arr.ndim != 1:
+            raise InputError(f"x should be (n,) or (n, 1). Got shape {tuple(arr.shape)}.")
         return arr
 
-    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> LinearModel:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearModel:
+        if y is None:
+            raise InputError("LinearModel requires y to be passed, but the target y is None.")
+        xs = self._column(X)
+        ys = y if isinstance(y, Tensor) or hasattr(y, "ndim") else _as_array(y)
+        if ys.ndim not in (1, 2):
+            raise InputError(f"y should be (n,) or (n, t). Got shape {tuple(ys.shape)}.")
         self.fit_ = fit(
-            self._column(x),
-            y,
+            xs,
+            ys,
             self.basis,
             self.degree,
             ridge=self.ridge,
@@ -389,23 +431,59 @@ class LinearModel:
             intercept=self.intercept,
         )
         self.coef_ = self.fit_.coef.numpy(force=True)
+        self.n_features_in_ = 1
         return self
 
     def _fitted(self) -> LinearFit:
         if not hasattr(self, "fit_"):
-            raise InputError("this LinearModel is not fitted yet; call fit(x, y) first.")
+            raise _not_fitted_error()(
+                "This LinearModel instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator."
+            )
         return self.fit_
 
-    def predict(self, x: Any) -> Any:
-        pred = self._fitted().predict(self._column(x))
-        return pred if isinstance(x, Tensor) else pred.numpy(force=True)
+    def predict(self, X: Any) -> Any:
+        f = self._fitted()
+        pred = f.predict(self._column(X))
+        return pred if isinstance(X, Tensor) else pred.numpy(force=True)
 
-    def score(self, x: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """R^2 of the predictions (weighted by ``sample_weight``), averaged over targets
+        (scikit-learn's ``r2_score``, ``multioutput="uniform_average"``)."""
+        f = self._fitted()
+        pred = f.predict(self._column(X))
+        yt = as_float(y, "y", pred.dtype, pred.device)
+        if yt.shape != pred.shape:
+            raise InputError(f"y of shape {tuple(yt.shape)} does not match X's {len(pred)} points")
+        w = torch.ones(yt.shape[0], dtype=yt.dtype, device=yt.device)
         if sample_weight is not None:
-            raise InputError("score with sample_weight is not supported")
-        r2 = self._fitted().score(self._column(x), y)
+            w = as_float(sample_weight, "sample_weight", yt.dtype, yt.device).expand(yt.shape[0])
+        w = w.reshape(-1, *([1] * (yt.dim() - 1)))
+        ybar = (w * yt).sum(0) / w.sum()
+        ss_res = (w * (yt - pred).square()).sum(0)
+        ss_tot = (w * (yt - ybar).square()).sum(0)
+        r2 = torch.where(ss_tot > 0, 1 - ss_res / ss_tot.clamp(min=1e-300), (ss_res == 0).to(yt))
         return float(r2.mean())
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"LinearModel({args})"
+
+
+def _not_fitted_error() -> type[Exception]:
+    """linfit's NotFittedError; also scikit-learn's when scikit-learn is loaded (never imported
+    here), so that ``except sklearn.exceptions.NotFittedError`` catches it too."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError
+    return type("NotFittedError", (NotFittedError, sk.NotFittedError), {"__module__": __name__})
+
+
+def _as_array(value: Any) -> Any:
+    """A list or other array-like as numpy, refusing what is not numeric (via :func:`as_float`)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as err:  # ragged lists
+        raise InputError(
+            f"x and y should be arrays of numbers. Got {type(value).__name__}: {err}"
+        ) from None
