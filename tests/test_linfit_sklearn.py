@@ -65,22 +65,42 @@ def test_import_linfit_does_not_import_sklearn():
 # (listed by running check_estimator(LinearModel(), on_fail=None) on scikit-learn 1.9.1: every
 # failure below had "expecting 1 feature" in its exception). What they test is tested on one
 # column in test_behaviours_those_checks_cover_on_one_column.
-MULTI_FEATURE = (
-    "draws X with several features; LinearModel takes one input feature (n,) or (n, 1)"
-)
-_MULTI = """
-check_fit_score_takes_y check_estimators_overwrite_params check_dont_overwrite_parameters
-check_estimators_fit_returns_self check_readonly_memmap_input check_n_features_in_after_fitting
-check_positive_only_tag_during_fit check_estimators_dtypes check_sample_weights_not_an_array
-check_sample_weights_list check_all_zero_sample_weights_error check_sample_weights_shape
-check_sample_weights_not_overwritten check_sample_weight_equivalence_on_dense_data
-check_dtype_object check_pipeline_consistency check_estimators_nan_inf check_estimators_pickle
-check_f_contiguous_array_estimator check_regressors_train check_regressor_data_not_an_array
-check_regressor_multioutput check_regressors_no_decision_function check_supervised_y_2d
-check_regressors_int check_methods_sample_order_invariance check_methods_subset_invariance
-check_fit2d_1sample check_dict_unchanged check_fit_idempotent check_fit_check_is_fitted
-check_n_features_in check_fit2d_predict1d
-""".split()
+MULTI_FEATURE = "draws X with several features; LinearModel takes one input feature (n,) or (n, 1)"
+_MULTI = [
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_dtype_object",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_regressors_train",
+    "check_regressor_data_not_an_array",
+    "check_regressor_multioutput",
+    "check_regressors_no_decision_function",
+    "check_supervised_y_2d",
+    "check_regressors_int",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+]
 EXPECTED_FAILED = dict.fromkeys(_MULTI, MULTI_FEATURE) | {
     "check_fit1d": "x of shape (n,) is LinearModel's own input (one feature), not an error",
 }
