@@ -80,10 +80,10 @@ def _numeric_array(value: object, name: str) -> np.ndarray:
             arr = arr.astype(np.float64)
     except (TypeError, ValueError) as err:
         raise InputError(
-            f"{name} should hold numbers only. Got {type(value).__name__} ({err})."
+            f"{name} should hold numeric values only. Got {type(value).__name__} ({err})."
         ) from None
     if arr.dtype.kind not in "biufc":
-        raise InputError(f"{name} should hold numbers only. Got dtype {arr.dtype}.")
+        raise InputError(f"{name} should hold numeric values only. Got dtype {arr.dtype}.")
     return arr
 
 

@@ -28,7 +28,9 @@ from .errors import InputError
 
 __all__ = ["lp_landscape", "mse_landscape"]
 
-Features = Callable[[Tensor], Tensor] | tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]
+Features = (
+    Callable[[Tensor], Tensor] | tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]
+)
 
 
 def _features(x: Tensor, features: Features | None) -> Tensor:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from torch import Tensor
 
 from ._inputs import as_float, check_weights, prepare_xy
 from .bases import Basis
-from .errors import InputError
+from .errors import BasisError, InputError
 from .model import _resolve_basis, fit
 from .solvers import (
     _certainly_full_rank,
@@ -89,6 +90,12 @@ class SweepTable:
         return "\n".join(lines)
 
 
+def _degree(d: object) -> int:
+    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or int(d) < 0:
+        raise BasisError(f"each degree should be an int >= 0. Got {d!r}.")
+    return int(d)
+
+
 def _mse(pred: Tensor, y: Tensor, multi: bool) -> Tensor:
     return (y - pred).square().mean(-2 if multi else -1)
 
@@ -126,7 +133,9 @@ def degree_sweep(
     dtype: torch.dtype | None = torch.float64,
 ) -> SweepTable:
     """Train (and val/test) MSE of least-squares fits for each degree, from one factorisation."""
-    degrees = [int(d) for d in degrees]
+    if isinstance(degrees, str | bytes) or not hasattr(degrees, "__iter__"):
+        raise InputError(f"degrees should be a sequence of ints >= 0. Got {degrees!r:.80}.")
+    degrees = [_degree(d) for d in degrees]
     if not degrees:
         raise InputError("degrees is empty")
     xt, yt, batch, n, t, multi = prepare_xy(x, y, dtype)
