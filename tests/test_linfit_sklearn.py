@@ -57,7 +57,7 @@ def test_score_is_sklearn_r2_with_weights():
 # (listed by running check_estimator(LinearModel(), on_fail=None) on scikit-learn 1.9.1: every
 # failure below had "expecting 1 feature" in its exception). What they test is tested on one
 # column in test_behaviours_those_checks_cover_on_one_column.
-MULTI_FEATURE = "draws X with several features; LinearModel takes one input feature (n,) or (n, 1)"
+MULTI_FEATURE = "X with several features; LinearModel takes one"
 _MULTI = [
     "check_fit_score_takes_y",
     "check_estimators_overwrite_params",
@@ -94,7 +94,7 @@ _MULTI = [
     "check_fit2d_predict1d",
 ]
 EXPECTED_FAILED = dict.fromkeys(_MULTI, MULTI_FEATURE) | {
-    "check_fit1d": "x of shape (n,) is LinearModel's own input (one feature), not an error",
+    "check_fit1d": "X (n,) is LinearModel's own input, not an error",
 }
 
 
