@@ -214,7 +214,8 @@ def fit(
     ``auto`` (default: refined Cholesky, QR where it cannot certify), ``qr``, ``svd``,
     ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
     (float64; integer/bool data are converted by the same rule). ``threads``: CPU threads for
-    this call (default: torch's setting, ``torch.get_num_threads()``); see docs/linfit.md.
+    this call, each solving whole chunks of datasets (default: one for a batch of many small
+    problems, torch's setting for one large one); see docs/linfit.md.
 
     Raises :class:`InputError` on malformed data or when the numbers overflow; warns
     :class:`UnderdeterminedWarning` when a dataset has fewer (weighted) points than parameters
@@ -290,6 +291,9 @@ def fit(
             sols[i] = sol
             torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
 
+    if threads is None and xt.device.type == "cpu" and len(starts) > 1:
+        # many small problems: one thread measured fastest at every load tried (docs/linfit.md)
+        nthreads = 1
     with use_threads(nthreads):
         run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
     done = [s for s in sols if s is not None]
