@@ -7,6 +7,7 @@ docs/linfit.md. Plots live in :mod:`linfit.plots` (imported on demand, matplotli
 from __future__ import annotations
 
 from . import data
+from ._threads import threads
 from .bases import BASES, Basis, CustomBasis, Fourier, Polynomial, Sin2Pi, make_basis
 from .errors import (
     BasisError,
@@ -14,6 +15,9 @@ from .errors import (
     LinfitError,
     LinfitWarning,
     NormalEquationsWarning,
+    NotFittedError,
+    OverflowWarning,
+    RankDeficientWarning,
     SolverError,
     SolverFallbackWarning,
     UnderdeterminedWarning,
@@ -46,7 +50,10 @@ __all__ = [
     "LinfitWarning",
     "LooResult",
     "NormalEquationsWarning",
+    "NotFittedError",
+    "OverflowWarning",
     "Polynomial",
+    "RankDeficientWarning",
     "Sin2Pi",
     "SolverError",
     "SolverFallbackWarning",
@@ -64,6 +71,7 @@ __all__ = [
     "ridge_path",
     "ridge_sweep",
     "split",
+    "threads",
 ]
 
 

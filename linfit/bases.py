@@ -23,7 +23,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from .errors import BasisError
+from .errors import BasisError, InputError
 
 __all__ = [
     "BASES",
@@ -195,6 +195,12 @@ class Polynomial(Basis):
         if self.bound:
             return self
         lo, hi = x.amin(-1), x.amax(-1)
+        if not bool(torch.isfinite(hi - lo).all()):
+            raise InputError(
+                f"x spans [{float(lo.min()):.3g}, {float(hi.max()):.3g}], wider than {x.dtype} "
+                "can hold (hi - lo overflows), so it cannot be mapped to [-1, 1]. Rescale x "
+                "(e.g. x / 1e300), or give domain=(lo, hi) with a finite width."
+            )
         return Polynomial(self.name, self.degree, (lo, hi))  # type: ignore[arg-type]
 
     def with_degree(self, degree: int) -> Polynomial:

@@ -8,22 +8,35 @@ from typing import Annotated
 import torch
 from torch.utils.data import Dataset
 
-from pipespec import Range
+from pipespec.params import Range, check_range
+
+from .errors import InputError
 
 __all__ = ["CubicDataset", "SineDataset", "cubic", "sine"]
 
 
 def _generator(seed: int) -> torch.Generator:
+    _check_seed(seed)
     return torch.Generator().manual_seed(seed)
 
 
-def _check(n: int, noise: float, low: float = 0.0, high: float = 1.0) -> None:
-    if n < 1:
-        raise ValueError(f"n should be at least 1. Got {n}.")
-    if noise < 0:
-        raise ValueError(f"noise should be non-negative. Got {noise}.")
-    if not high > low:
-        raise ValueError(f"high should be greater than low. Got low={low}, high={high}.")
+def _check(
+    n: object, noise: object, low: object = 0.0, high: object = 1.0, dtype: object = torch.float64
+) -> None:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise InputError(f"dtype should be a floating torch dtype. Got {dtype!r}.")
+    check_range(n, "n", Range(ge=1), InputError, integer=True)
+    check_range(noise, "noise", Range(ge=0), InputError)
+    check_range(low, "low", Range(), InputError)
+    check_range(high, "high", Range(), InputError)
+    if not high > low:  # type: ignore[operator]
+        raise InputError(f"high should be greater than low. Got low={low}, high={high}.")
+    if not math.isfinite(high - low):  # type: ignore[operator]
+        raise InputError(f"high - low overflows. Got low={low}, high={high}.")
+
+
+def _check_seed(seed: object) -> None:
+    check_range(seed, "seed", Range(ge=0, le=2**64 - 1), InputError, integer=True)
 
 
 def sine(
@@ -36,7 +49,7 @@ def sine(
     dtype: torch.dtype = torch.float64,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``x ~ U[low, high]`` (n points), ``t = sin(2 pi x) + noise * eps`` with ``eps ~ N(0, 1)``."""
-    _check(n, noise, low, high)
+    _check(n, noise, low, high, dtype)
     g = _generator(seed)
     x = low + (high - low) * torch.rand(n, generator=g, dtype=dtype)
     t = sine_curve(x) + noise * torch.randn(n, generator=g, dtype=dtype)
@@ -58,7 +71,7 @@ def sine_grid(
     dtype: torch.dtype = torch.float64,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Bishop's variant of :func:`sine`: ``x = linspace(low, high, n)`` evenly spaced."""
-    _check(n, noise, low, high)
+    _check(n, noise, low, high, dtype)
     x = torch.linspace(low, high, n, dtype=dtype)
     t = sine_curve(x) + noise * torch.randn(n, generator=_generator(seed), dtype=dtype)
     return x, t
@@ -68,7 +81,7 @@ def cubic(
     n: int = 100, noise: float = 0.1, *, seed: int = 0, dtype: torch.dtype = torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``x = linspace(-1, 1, n)``, ``y = x**3 + noise * eps`` with ``eps ~ N(0, 1)``."""
-    _check(n, noise)
+    _check(n, noise, dtype=dtype)
     x = torch.linspace(-1, 1, n, dtype=dtype)
     y = x**3 + noise * torch.randn(n, generator=_generator(seed), dtype=dtype)
     return x, y

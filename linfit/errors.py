@@ -8,6 +8,9 @@ __all__ = [
     "LinfitError",
     "LinfitWarning",
     "NormalEquationsWarning",
+    "NotFittedError",
+    "OverflowWarning",
+    "RankDeficientWarning",
     "SolverError",
     "SolverFallbackWarning",
     "UnderdeterminedWarning",
@@ -30,6 +33,11 @@ class SolverError(LinfitError):
     """An unknown solver, or one that cannot handle the problem it was given."""
 
 
+class NotFittedError(InputError, AttributeError):
+    """A :class:`~linfit.LinearModel` used before ``fit`` (an AttributeError too, as
+    scikit-learn's ``NotFittedError``)."""
+
+
 class LinfitWarning(UserWarning):
     """Base class of linfit's warnings."""
 
@@ -44,3 +52,14 @@ class SolverFallbackWarning(LinfitWarning):
 
 class NormalEquationsWarning(LinfitWarning):
     """``solver="normal"`` squares the condition number; kept only to show why it fails."""
+
+
+class RankDeficientWarning(LinfitWarning):
+    """A design is rank-deficient (numpy's ``RankWarning``): the minimum-norm solution is returned.
+
+    Opt out with ``warnings.simplefilter("ignore", linfit.RankDeficientWarning)``.
+    """
+
+
+class OverflowWarning(LinfitWarning):
+    """Part of a result overflowed (e.g. residuals of huge ``y``) while the coefficients did not."""

@@ -23,35 +23,55 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._inputs import as_float, check_finite, check_xy
+from ._inputs import as_float, check_finite, prepare_xy
 from .errors import InputError
 
 __all__ = ["lp_landscape", "mse_landscape"]
 
-Features = Callable[[Tensor], Tensor]
+Features = (
+    Callable[[Tensor], Tensor] | tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]
+)
 
 
 def _features(x: Tensor, features: Features | None) -> Tensor:
+    """``D (..., n, 2) = [u(x), v(x)]``: ``features`` is a pair ``(u, v)`` of functions, or one
+    function returning both columns."""
     if features is None:
         return torch.stack([x, torch.ones_like(x)], dim=-1)
-    d = features(x)
+    if isinstance(features, tuple | list):
+        if len(features) != 2 or not all(callable(f) for f in features):
+            raise InputError(
+                "features should be a pair (u, v) of functions of x, or one function returning "
+                f"(..., n, 2). Got a {type(features).__name__} of {len(features)}."
+            )
+        cols = [as_float(f(x), "features(x)", x.dtype, x.device) for f in features]
+        if any(c.shape != x.shape for c in cols):
+            raise InputError(
+                f"each of features (u, v) should map x {tuple(x.shape)} to the same shape. "
+                f"Got {[tuple(c.shape) for c in cols]}."
+            )
+        d = torch.stack(cols, dim=-1)
+    elif callable(features):
+        d = as_float(features(x), "features(x)", x.dtype, x.device)
+    else:
+        raise InputError(
+            "features should be a pair (u, v) of functions of x, or one function returning "
+            f"(..., n, 2). Got {type(features).__name__}."
+        )
     if d.shape != (*x.shape, 2):
         raise InputError(
             f"features should map x {tuple(x.shape)} to {(*x.shape, 2)}. Got {tuple(d.shape)}."
         )
-    return d.to(x.dtype)
+    check_finite(d, "features(x)")
+    return d
 
 
 def _prep(
     x: Any, y: Any, a: Any, b: Any, dtype: torch.dtype | None
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    xt = as_float(x, "x", dtype)
-    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
-    _, _, _, multi = check_xy(xt, yt)
+    xt, yt, _, _, _, multi = prepare_xy(x, y, dtype)
     if multi:
         raise InputError("landscapes take one target: y should have the shape of x")
-    check_finite(xt, "x")
-    check_finite(yt, "y")
     at = as_float(a, "a", xt.dtype, xt.device)
     bt = as_float(b, "b", xt.dtype, xt.device)
     for name, g in (("a", at), ("b", bt)):

@@ -15,20 +15,32 @@ penalise every column (the constant too), exactly as ``(X^T X + lambda I)^-1 X^T
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from ._inputs import as_float, check_finite, check_ridge, check_weights, check_xy
+from ._inputs import (
+    as_float,
+    check_finite,
+    check_overflow,
+    check_ridge,
+    check_weights,
+    prepare_xy,
+)
+from ._threads import check_threads, run_chunks, use_threads
 from .bases import Basis, Polynomial, WithIntercept, make_basis
 from .errors import (
     BasisError,
     InputError,
     NormalEquationsWarning,
+    NotFittedError,
+    RankDeficientWarning,
     SolverError,
     SolverFallbackWarning,
     UnderdeterminedWarning,
@@ -182,13 +194,14 @@ def fit(
     degree: int | None = None,
     *,
     ridge: float | Tensor = 0.0,
-    solver: SolverName = "qr",
+    solver: SolverName = "auto",
     weights: Any = None,
     intercept: bool = True,
     domain: tuple[float, float] | None = None,
     period: float = 1.0,
     rcond: float | None = None,
     dtype: torch.dtype | None = torch.float64,
+    threads: int | None = None,
 ) -> LinearFit:
     """Fit ``y ~ basis(x) @ coef`` in closed form, over any leading batch dims.
 
@@ -197,20 +210,23 @@ def fit(
     ``sin2pi``, a :class:`Basis`, or a callable ``x -> features (..., n, q)``. ``degree`` defaults
     to 1. ``ridge``: lambda >= 0 (float, or per-dataset/per-target tensor). ``weights``: per-point
     weights >= 0. ``intercept``: an unpenalised constant column, added unless the basis has one;
-    with ``intercept=False`` no column is added and every column is penalised. ``solver``: ``qr``,
-    ``svd``, ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
-    (float64; integer/bool data are converted by the same rule).
+    with ``intercept=False`` no column is added and every column is penalised. ``solver``:
+    ``auto`` (default: refined Cholesky, QR where it cannot certify), ``qr``, ``svd``,
+    ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
+    (float64; integer/bool data are converted by the same rule). ``threads``: CPU threads for
+    this call, each solving whole chunks of datasets (default: one for a batch of many small
+    problems, torch's setting for one large one); see docs/linfit.md.
 
-    Raises :class:`InputError` on malformed data; warns :class:`UnderdeterminedWarning` when a
-    dataset has fewer (weighted) points than parameters and no ridge (minimum-norm solution).
+    Raises :class:`InputError` on malformed data or when the numbers overflow; warns
+    :class:`UnderdeterminedWarning` when a dataset has fewer (weighted) points than parameters
+    and no ridge (minimum-norm solution), and :class:`RankDeficientWarning` when a design is
+    rank-deficient without ridge (silence it with ``warnings.simplefilter("ignore",
+    linfit.RankDeficientWarning)``).
     """
-    if solver not in SOLVERS:
+    if not isinstance(solver, str) or solver not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}")
-    xt = as_float(x, "x", dtype)
-    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
-    batch, n, t, multi = check_xy(xt, yt)
-    check_finite(xt, "x")
-    check_finite(yt, "y")
+    nthreads = check_threads(threads)
+    xt, yt, batch, n, t, multi = prepare_xy(x, y, dtype)
     b = _resolve_basis(basis, degree, intercept, domain, period)
     w = None
     if weights is not None:
@@ -237,46 +253,74 @@ def fit(
     W = None if w is None else w.reshape(nb, n)
     L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
     # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
-    elems = _CHUNK if solver in ("cholesky", "normal") else _CHUNK // 2
+    elems = _CHUNK if solver in ("auto", "cholesky", "normal") else _CHUNK // 2
     step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, elems // (n * p))
-    sols = []
+    starts = list(range(0, max(nb, 1), max(step, 1)))
     resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
-    buf = xt.new_empty(step, p, n) if 0 < step < nb and isinstance(b, Polynomial) else None
-    for s in range(0, max(nb, 1), max(step, 1)):
-        sl = slice(s, s + step)
-        if full is not None:
-            X = full[sl]
-        else:
-            out = None if buf is None else buf[: min(step, nb - s)]
-            X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
-        if not bool(torch.isfinite(X.sum())) and not bool(torch.isfinite(X).all()):
-            raise InputError(
-                f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
-                f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the degree, or "
-                "use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+    sols: list[Solution | None] = [None] * len(starts)
+
+    def run(todo: list[int]) -> None:
+        """Solve the chunks ``todo`` (indices into ``starts``), reusing one design buffer."""
+        buf = xt.new_empty(step, p, n) if len(starts) > 1 and isinstance(b, Polynomial) else None
+        for i in todo:
+            s = starts[i]
+            sl = slice(s, s + step)
+            if full is not None:
+                X = full[sl]
+            else:
+                out = None if buf is None else buf[: min(step, nb - s)]
+                X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
+            # a polynomial column's size grows with its degree: the last one overflows first
+            probe = X[..., -1] if isinstance(b, Polynomial) else X
+            if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
+                raise InputError(
+                    f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
+                    f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
+                    "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+                )
+            sol = solve(
+                X,
+                Y[sl],
+                ridge=None if L is None else L[sl],
+                weights=None if W is None else W[sl],
+                unpenalised=b.constant_index if intercept else None,
+                solver=solver,
+                rcond=rcond,
+                hankel=b.hankel,
             )
-        sol = solve(
-            X,
-            Y[sl],
-            ridge=None if L is None else L[sl],
-            weights=None if W is None else W[sl],
-            unpenalised=b.constant_index if intercept else None,
-            solver=solver,
-            rcond=rcond,
-            hankel=b.hankel,
-        )
-        sols.append(sol)
-        torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
-    sol = sols[0] if len(sols) == 1 else Solution.concat(sols)
+            sols[i] = sol
+            torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
+
+    if threads is None and xt.device.type == "cpu" and len(starts) > 1:
+        # many small problems: one thread measured fastest at every load tried (docs/linfit.md)
+        nthreads = 1
+    with use_threads(nthreads):
+        run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
+    done = [s for s in sols if s is not None]
+    sol = done[0] if len(done) == 1 else Solution.concat(done)
     if solver == "normal":
         warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
-    if bool(sol.fallback.any()):
+    if solver != "auto" and bool(sol.fallback.any()):
         warnings.warn(
             f"solver={solver!r}: {int(sol.fallback.sum())} of {nb} dataset(s) were ill-conditioned "
             "or rank-deficient for it and were solved with QR/SVD instead (see fit.fallback).",
             SolverFallbackWarning,
             stacklevel=2,
         )
+    check_overflow(sol.coef, resid, xt, yt)
+    if n_eff >= p:
+        unpen = (lam.reshape(nb, t) == 0).any(-1)
+        deficient = (sol.rank < p) & unpen
+        if bool(deficient.any()):
+            k = int(deficient.sum())
+            warnings.warn(
+                f"{k} of {nb} dataset(s) have a rank-deficient design (rank "
+                f"{int(sol.rank[deficient].min())} < {p} parameters: repeated x, or a degree too "
+                "high for the distinct points); the minimum-norm solution is returned (see "
+                "fit.rank; lower the degree or add ridge > 0).",
+                RankDeficientWarning,
+                stacklevel=2,
+            )
     coef = sol.coef.reshape(*batch, p, t)
     resid = resid.reshape(*batch, n, t)
     if not multi:
@@ -297,11 +341,17 @@ def fit(
 
 
 class LinearModel:
-    """A thin scikit-learn-style estimator around :func:`fit` (``fit``/``predict``/``score``).
+    """A scikit-learn estimator around :func:`fit` (``fit``/``predict``/``score``).
 
-    Accepts numpy arrays or tensors; ``x`` may be ``(n,)`` or ``(n, 1)``. ``predict`` returns
-    numpy for numpy input, tensors otherwise. ``fit_`` holds the :class:`LinearFit`.
+    Works with scikit-learn's ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV``
+    when scikit-learn is installed, without importing it (``__sklearn_tags__`` imports it only
+    when scikit-learn itself asks). ``X`` is ``(n,)`` or ``(n, 1)`` (one input feature: the
+    basis expands it); ``y`` is ``(n,)`` or ``(n, t)``. ``predict`` returns numpy for numpy (or
+    list) input, tensors for tensors. Fitted attributes: ``fit_`` (the :class:`LinearFit`),
+    ``coef_`` (numpy, in the basis' frame) and ``n_features_in_`` (1).
     """
+
+    _estimator_type = "regressor"  # scikit-learn < 1.6 reads this instead of the tags
 
     def __init__(
         self,
@@ -309,7 +359,7 @@ class LinearModel:
         degree: int | None = 1,
         *,
         ridge: float = 0.0,
-        solver: SolverName = "qr",
+        solver: SolverName = "auto",
         intercept: bool = True,
     ) -> None:
         self.basis = basis
@@ -318,32 +368,65 @@ class LinearModel:
         self.solver = solver
         self.intercept = intercept
 
+    _PARAMS = ("basis", "degree", "ridge", "solver", "intercept")
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        keys = ("basis", "degree", "ridge", "solver", "intercept")
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in self._PARAMS}
 
     def set_params(self, **params: Any) -> LinearModel:
         for k, v in params.items():
-            if k not in self.get_params():
-                raise InputError(f"unknown parameter {k!r} for LinearModel")
+            if k not in self._PARAMS:
+                raise InputError(
+                    f"unknown parameter {k!r} for LinearModel; expected one of "
+                    f"{', '.join(self._PARAMS)}"
+                )
             setattr(self, k, v)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="regressor",
+            target_tags=TargetTags(required=True, multi_output=True, single_output=True),
+            regressor_tags=RegressorTags(),
+            input_tags=InputTags(),
+        )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "fit_")
+
     @staticmethod
     def _column(x: Any) -> Any:
-        arr = x
-        if getattr(arr, "ndim", 1) == 2:
+        """``x`` as one column of numbers: (n,) from (n,) or (n, 1)."""
+        if hasattr(x, "toarray") or hasattr(x, "tocsr"):
+            raise InputError("sparse input is not supported; pass a dense array (X.toarray()).")
+        arr = x if isinstance(x, Tensor) or hasattr(x, "ndim") else _as_array(x)
+        if arr.ndim == 2:
+            if arr.shape[1] == 0:
+                raise InputError(
+                    f"0 feature(s) (shape={tuple(arr.shape)}) while a minimum of 1 is required."
+                )
             if arr.shape[1] != 1:
                 raise InputError(
+                    f"X has {arr.shape[1]} features, but LinearModel is expecting 1 feature: "
                     f"x should be (n,) or (n, 1) for a 1-D basis. Got {tuple(arr.shape)}."
                 )
             arr = arr[:, 0]
+        elif arr.ndim != 1:
+            raise InputError(f"x should be (n,) or (n, 1). Got shape {tuple(arr.shape)}.")
         return arr
 
-    def fit(self, x: Any, y: Any, sample_weight: Any = None) -> LinearModel:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearModel:
+        if y is None:
+            raise InputError("LinearModel requires y to be passed, but the target y is None.")
+        xs = self._column(X)
+        ys = y if isinstance(y, Tensor) or hasattr(y, "ndim") else _as_array(y)
+        if ys.ndim not in (1, 2):
+            raise InputError(f"y should be (n,) or (n, t). Got shape {tuple(ys.shape)}.")
         self.fit_ = fit(
-            self._column(x),
-            y,
+            xs,
+            ys,
             self.basis,
             self.degree,
             ridge=self.ridge,
@@ -352,23 +435,59 @@ class LinearModel:
             intercept=self.intercept,
         )
         self.coef_ = self.fit_.coef.numpy(force=True)
+        self.n_features_in_ = 1
         return self
 
     def _fitted(self) -> LinearFit:
         if not hasattr(self, "fit_"):
-            raise InputError("this LinearModel is not fitted yet; call fit(x, y) first.")
+            raise _not_fitted_error()(
+                "This LinearModel instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator."
+            )
         return self.fit_
 
-    def predict(self, x: Any) -> Any:
-        pred = self._fitted().predict(self._column(x))
-        return pred if isinstance(x, Tensor) else pred.numpy(force=True)
+    def predict(self, X: Any) -> Any:
+        f = self._fitted()
+        pred = f.predict(self._column(X))
+        return pred if isinstance(X, Tensor) else pred.numpy(force=True)
 
-    def score(self, x: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """R^2 of the predictions (weighted by ``sample_weight``), averaged over targets
+        (scikit-learn's ``r2_score``, ``multioutput="uniform_average"``)."""
+        f = self._fitted()
+        pred = f.predict(self._column(X))
+        yt = as_float(y, "y", pred.dtype, pred.device)
+        if yt.shape != pred.shape:
+            raise InputError(f"y of shape {tuple(yt.shape)} does not match X's {len(pred)} points")
+        w = torch.ones(yt.shape[0], dtype=yt.dtype, device=yt.device)
         if sample_weight is not None:
-            raise InputError("score with sample_weight is not supported")
-        r2 = self._fitted().score(self._column(x), y)
+            w = as_float(sample_weight, "sample_weight", yt.dtype, yt.device).expand(yt.shape[0])
+        w = w.reshape(-1, *([1] * (yt.dim() - 1)))
+        ybar = (w * yt).sum(0) / w.sum()
+        ss_res = (w * (yt - pred).square()).sum(0)
+        ss_tot = (w * (yt - ybar).square()).sum(0)
+        r2 = torch.where(ss_tot > 0, 1 - ss_res / ss_tot.clamp(min=1e-300), (ss_res == 0).to(yt))
         return float(r2.mean())
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"LinearModel({args})"
+
+
+def _not_fitted_error() -> type[Exception]:
+    """linfit's NotFittedError; also scikit-learn's when scikit-learn is loaded (never imported
+    here), so that ``except sklearn.exceptions.NotFittedError`` catches it too."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError
+    return type("NotFittedError", (NotFittedError, sk.NotFittedError), {"__module__": __name__})
+
+
+def _as_array(value: Any) -> Any:
+    """A list or other array-like as numpy, refusing what is not numeric (via :func:`as_float`)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as err:  # ragged lists
+        raise InputError(
+            f"x and y should be arrays of numbers. Got {type(value).__name__}: {err}"
+        ) from None

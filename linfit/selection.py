@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +24,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._inputs import as_float, check_finite, check_weights, check_xy
+from ._inputs import as_float, check_weights, prepare_xy
 from .bases import Basis
-from .errors import InputError
+from .errors import BasisError, InputError
 from .model import _resolve_basis, fit
 from .solvers import (
     _certainly_full_rank,
@@ -89,15 +90,10 @@ class SweepTable:
         return "\n".join(lines)
 
 
-def _prep(
-    x: Any, y: Any, dtype: torch.dtype | None
-) -> tuple[Tensor, Tensor, torch.Size, int, int, bool]:
-    xt = as_float(x, "x", dtype)
-    yt = as_float(y, "y", xt.dtype, None if isinstance(y, Tensor) else xt.device)
-    batch, n, t, multi = check_xy(xt, yt)
-    check_finite(xt, "x")
-    check_finite(yt, "y")
-    return xt, yt, batch, n, t, multi
+def _degree(d: object) -> int:
+    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or int(d) < 0:
+        raise BasisError(f"each degree should be an int >= 0. Got {d!r}.")
+    return int(d)
 
 
 def _mse(pred: Tensor, y: Tensor, multi: bool) -> Tensor:
@@ -137,15 +133,17 @@ def degree_sweep(
     dtype: torch.dtype | None = torch.float64,
 ) -> SweepTable:
     """Train (and val/test) MSE of least-squares fits for each degree, from one factorisation."""
-    degrees = [int(d) for d in degrees]
+    if isinstance(degrees, str | bytes) or not hasattr(degrees, "__iter__"):
+        raise InputError(f"degrees should be a sequence of ints >= 0. Got {degrees!r:.80}.")
+    degrees = [_degree(d) for d in degrees]
     if not degrees:
         raise InputError("degrees is empty")
-    xt, yt, batch, n, t, multi = _prep(x, y, dtype)
+    xt, yt, batch, n, t, multi = prepare_xy(x, y, dtype)
     top = _resolve_basis(basis, max(degrees), intercept, domain, period).bind(xt)
     evals = {"train": (xt, yt)}
     for name, pair in (("val", val), ("test", test)):
         if pair is not None:
-            ex, ey, *_ = _prep(pair[0], pair[1], xt.dtype)
+            ex, ey, *_ = prepare_xy(pair[0], pair[1], xt.dtype)
             evals[name] = (ex.to(xt.device), ey.to(xt.device))
     feats = {k: top(v[0]) for k, v in evals.items()}
     ymat = yt if multi else yt.unsqueeze(-1)
@@ -294,7 +292,7 @@ def ridge_path(
     dtype: torch.dtype | None = torch.float64,
 ) -> tuple[Tensor, Basis]:
     """Ridge coefficients for each lambda, ``(L, *batch, p[, t])``, from one SVD; and the basis."""
-    xt, yt, batch, n, _t, multi = _prep(x, y, dtype)
+    xt, yt, batch, n, _t, multi = prepare_xy(x, y, dtype)
     b = _resolve_basis(basis, degree, intercept, domain, 1.0).bind(xt)
     w = _weights(weights, xt, batch, n)
     spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
@@ -326,7 +324,7 @@ def ridge_sweep(
     dtype: torch.dtype | None = torch.float64,
 ) -> SweepTable:
     """Train (and val/test) MSE of ridge fits for each lambda in the grid, from one SVD."""
-    xt, yt, batch, n, _t, multi = _prep(x, y, dtype)
+    xt, yt, batch, n, _t, multi = prepare_xy(x, y, dtype)
     b = _resolve_basis(basis, degree, intercept, domain, 1.0).bind(xt)
     w = _weights(weights, xt, batch, n)
     spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
@@ -337,7 +335,7 @@ def ridge_sweep(
     for name, pair in pairs.items():
         if pair is None:
             continue
-        ex, ey, *_ = _prep(pair[0], pair[1], xt.dtype)
+        ex, ey, *_ = prepare_xy(pair[0], pair[1], xt.dtype)
         pred = b(ex.to(xt.device)) @ coefs
         cols[name] = _mse(pred if multi else pred.squeeze(-1), ey.to(xt.device), multi)
     return SweepTable(
@@ -409,7 +407,7 @@ def ridge_loo(
     weighted fit. Matches scikit-learn ``RidgeCV(alphas, fit_intercept=True)`` (unweighted):
     same LOO errors, same selected alpha (``alpha = lambda``).
     """
-    xt, yt, batch, n, t, multi = _prep(x, y, dtype)
+    xt, yt, batch, n, t, multi = prepare_xy(x, y, dtype)
     b = _resolve_basis(basis, degree, intercept, domain, 1.0).bind(xt)
     w = _weights(weights, xt, batch, n)
     spec = _spectrum(xt, yt, b, intercept, w, batch, multi)
@@ -453,7 +451,7 @@ def kfold_mse(
     Folds come from one permutation of the points (``torch.Generator().manual_seed(seed)``),
     shared by the batch; fold sizes differ by at most one. ``fit_kwargs`` go to :func:`fit`.
     """
-    xt, yt, batch, n, _t, multi = _prep(x, y, dtype)
+    xt, yt, batch, n, _t, multi = prepare_xy(x, y, dtype)
     if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= n:
         raise InputError(f"k should be an int in [2, n={n}]. Got {k!r}.")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))

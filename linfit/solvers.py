@@ -16,6 +16,10 @@ result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank
   path). Datasets whose Cholesky fails, whose condition estimate is above
   ``0.05 / sqrt(eps)``, or whose refinement stalls are re-solved with ``qr``;
   ``Solution.fallback`` marks them (:func:`linfit.fit` warns with :class:`SolverFallbackWarning`).
+- ``auto`` (the default of :func:`linfit.fit`): ``cholesky``, whose re-solves are expected
+  rather than warned about (``Solution.fallback`` still marks them); ``svd`` when ``n < p``.
+  The fastest path that is certified: every coefficient it returns passed the refinement test
+  or came from QR/SVD.
 - ``normal``: ``solve(X^T X + lambda I, X^T y)``; :func:`linfit.fit` warns, always.
 
 Ridge here minimises ``||Y - X theta||^2 + lambda ||theta||^2`` with every column penalised; the
@@ -46,13 +50,13 @@ __all__ = [
     "spectral_solve",
 ]
 
-SOLVERS = ("qr", "svd", "cholesky", "normal")
+SOLVERS = ("auto", "qr", "svd", "cholesky", "normal")
 NORMAL_WARNING = (
     "solver='normal' solves (X^T X + lambda I) theta = X^T y, which squares the condition number "
     "of X; expect wrong digits once cond(X)^2 * eps approaches 1 (see fit.cond). Use solver='qr' "
     "(default) or 'svd'."
 )
-SolverName = Literal["qr", "svd", "cholesky", "normal"]
+SolverName = Literal["auto", "qr", "svd", "cholesky", "normal"]
 
 
 @dataclass
@@ -72,6 +76,9 @@ class Solution:
     factor_kind: Literal["R", "s", "gram"]
     _parts: list[Solution] = field(default_factory=list, repr=False)
     _sv: Tensor | None = field(default=None, repr=False)
+    #: ``(mask (B,), R (k, p, p))``: datasets re-solved by QR, whose singular values come from R
+    #: (the Gram matrix cannot resolve singular values below ``sqrt(eps) s_max``)
+    resolved: tuple[Tensor, Tensor] | None = field(default=None, repr=False)
 
     @staticmethod
     def concat(parts: list[Solution]) -> Solution:
@@ -99,8 +106,14 @@ class Solution:
             elif self.factor_kind == "R":
                 self._sv = torch.linalg.svdvals(self.factor)
             else:
+                # accurate to ~cond(X)^2 eps relative: fine for the datasets cholesky kept
+                # (cond(X) < 0.05 / sqrt(eps)); the others are taken from their QR factor
                 ev = torch.linalg.eigvalsh(self.factor).flip(-1).clamp(min=0)
                 self._sv = ev.sqrt()
+                if self.resolved is not None:
+                    mask, r = self.resolved
+                    self._sv = self._sv.clone()
+                    self._sv[mask] = torch.linalg.svdvals(r)
         return self._sv
 
     def cond(self) -> Tensor:
@@ -119,7 +132,8 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
         and b.device.type == "cpu"
         and not (a.requires_grad or b.requires_grad)
     ):
-        return torch.from_numpy(np.matmul(a.numpy(), b.numpy()))
+        with np.errstate(all="ignore"):  # overflow shows as inf/NaN; linfit.fit reports it
+            return torch.from_numpy(np.matmul(a.numpy(), b.numpy()))
     return a @ b
 
 
@@ -317,37 +331,55 @@ def solve_design(
     if b == 0 or p == 0:
         coef = x.new_zeros(b, p, y.shape[-1])
         return Solution(coef, no_fallback.long(), solver, no_fallback, x.new_zeros(b, 0), "s")
-    if solver == "svd" or (solver == "qr" and n < p):
+    if solver == "svd" or (solver != "normal" and n < p):
         coef, rank, s = _svd_core(x, y, lam, rc)
-        return Solution(coef, rank, "svd", no_fallback, s, "s")
+        # an explicit cholesky request that could not be honoured is a fallback
+        fb = torch.full_like(no_fallback, solver == "cholesky")
+        return Solution(coef, rank, "svd", fb, s, "s")
     if solver == "qr":
         coef, rank, r = _qr_core(x, y, lam, rc)
         return Solution(coef, rank, "qr", no_fallback, r, "R")
     if solver == "normal":
-        g0 = x.mT @ x
-        g = g0 if lam is None else g0.unsqueeze(1) + lam[..., None, None] * torch.eye(p).to(x)
-        rhs = x.mT @ y
-        if lam is None:
-            coef = torch.linalg.solve(g, rhs)
-        else:
-            coef = torch.linalg.solve(g, rhs.mT.unsqueeze(-1)).squeeze(-1).mT
-        sol = Solution(coef, no_fallback.long(), "normal", no_fallback, g0, "gram")
-        sol.rank = _rank(sol.singular_values(), rc)
-        return sol
-    # cholesky
+        return _normal(x, y, lam, rc)
+    # cholesky / auto
     eps = torch.finfo(x.dtype).eps
     coef, ok, g0 = _cholesky_core(
         x, y, lam, max_cond=0.05 / math.sqrt(eps), refine_tol=1e-6, hankel=hankel
     )
     rank = torch.full((b,), p, dtype=torch.int64, device=x.device)
     bad = ~ok
+    resolved = None
     if bool(bad.any()):
-        if n >= p:
-            c, k, _ = _qr_core(x[bad], y[bad], None if lam is None else lam[bad], rc)
-        else:
-            c, k, _ = _svd_core(x[bad], y[bad], None if lam is None else lam[bad], rc)
+        c, k, r = _qr_core(x[bad], y[bad], None if lam is None else lam[bad], rc)
         coef[bad], rank[bad] = c, k
-    return Solution(coef, rank, "cholesky", bad, g0, "gram")
+        resolved = (bad, r)
+    return Solution(coef, rank, "cholesky", bad, g0, "gram", resolved=resolved)
+
+
+def _normal(x: Tensor, y: Tensor, lam: Tensor | None, rc: float) -> Solution:
+    """The normal equations, solved as asked (to show why not); cond from the design's SVD."""
+    b, _, p = x.shape
+    g0 = x.mT @ x
+    rhs = x.mT @ y
+    try:
+        if lam is None:
+            coef, info = torch.linalg.solve_ex(g0, rhs)
+        else:
+            g = g0.unsqueeze(1) + lam[..., None, None] * torch.eye(p).to(x)
+            coef, info = torch.linalg.solve_ex(g, rhs.mT.unsqueeze(-1))
+            coef = coef.squeeze(-1).mT
+            info = info.amax(-1)
+    except RuntimeError:  # torch raises LinAlgError for some singular inputs
+        info = None
+    if info is None or bool((info != 0).any()) or not bool(torch.isfinite(coef).all()):
+        raise SolverError(
+            "solver='normal': X^T X is singular to working precision (the design is "
+            "rank-deficient or too ill-conditioned for the normal equations); use solver='qr', "
+            "'svd' or the default, which handle rank deficiency."
+        )
+    s = torch.linalg.svdvals(x)
+    no_fallback = torch.zeros(b, dtype=torch.bool, device=x.device)
+    return Solution(coef, _rank(s, rc), "normal", no_fallback, s, "s")
 
 
 def solve(
