@@ -232,7 +232,7 @@ def _spectrum(
     batch: torch.Size,
     multi: bool,
 ) -> _Spectrum:
-    feats = basis(x)
+    feats = basis.columns(x)
     n, p = feats.shape[-2], feats.shape[-1]
     ymat = y if multi else y.unsqueeze(-1)
     t = ymat.shape[-1]
