@@ -18,6 +18,8 @@ from torch import Tensor
 if TYPE_CHECKING:
     import numpy as np
 
+from pipespec.fsutil import atomic_open
+
 from .model import LinearFit
 from .selection import SweepTable
 
@@ -31,9 +33,13 @@ def _figure(ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (4.0, 3.
 
 
 def _save(fig: Figure, path: str | Path | None) -> Figure:
+    """Write the figure atomically (format from the extension, PNG when there is none)."""
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fmt = path.suffix.lower().lstrip(".") or "png"
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, dpi=110, format=fmt)
     return fig
 
 

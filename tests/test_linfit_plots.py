@@ -34,3 +34,22 @@ def test_datasets_yield_point_samples():
     assert torch.isclose(item["y"], torch.sin(2 * torch.pi * item["x"]), atol=1e-6)
     c = CubicDataset(n=5, noise=0.0)
     assert torch.isclose(c[4]["y"], torch.tensor(1.0))
+
+
+def test_figures_are_written_atomically_with_the_umask_mode(tmp_path):
+    import os
+    import stat
+
+    x = torch.linspace(0, 1, 30, dtype=torch.float64)
+    y = torch.sin(6 * x)
+    fits = [linfit.fit(x, y, "legendre", 3)]
+    old = os.umask(0o022)
+    try:
+        plots.plot_fits(x, y, fits, path=tmp_path / "fits.png")
+        plots.plot_fits(x, y, fits, path=tmp_path / "fits.svg")
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.png", "fits.svg"]  # no temp left
+    assert stat.S_IMODE((tmp_path / "fits.png").stat().st_mode) == 0o644
+    assert (tmp_path / "fits.svg").read_text().lstrip().startswith("<?xml")
+    assert Image.open(tmp_path / "fits.png").format == "PNG"
