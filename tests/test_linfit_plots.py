@@ -52,4 +52,5 @@ def test_figures_are_written_atomically_with_the_umask_mode(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.png", "fits.svg"]  # no temp left
     assert stat.S_IMODE((tmp_path / "fits.png").stat().st_mode) == 0o644
     assert (tmp_path / "fits.svg").read_text().lstrip().startswith("<?xml")
-    assert Image.open(tmp_path / "fits.png").format == "PNG"
+    with Image.open(tmp_path / "fits.png") as img:
+        assert img.format == "PNG"
