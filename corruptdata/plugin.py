@@ -1,6 +1,6 @@
 """Registers corruptdata's components with pipespec (entry point ``pipespec.plugins``).
 
-Every available corruption is a step (usable per sample and, ``batch=True``, as a batch step)
+Every available corruption is a step (usable per sample and, implementing ``make_batch_params``, as a batch step)
 named as in CIFAR-10-C; the CIFAR sources (``cifar10``, ``cifar100``, ``cifar10c``) and the
 renderers are added here, so that no data module imports another to register it.
 """
@@ -19,7 +19,7 @@ from .transforms import TRANSFORMS
 def register(registry: Registry) -> None:
     for name, cls in TRANSFORMS.items():
         if name in REGISTRY:
-            registry.add("step", name, cls, batch=True)
+            registry.add("step", name, cls)
     from .cifar import Cifar10, Cifar100
     from .cifar_c import CifarC
 

@@ -102,7 +102,7 @@ class Registry:
         factory: Callable[..., Any],
         *,
         schema: dict[str, Any] | None = None,
-        batch: bool = False,
+        batch: bool | None = None,
         produces: str | Callable[[Mapping[str, Any]], str] | None = None,
         accepts: tuple[str, ...] | list[str] | None = None,
         probe: Callable[[Mapping[str, Any]], Any] | None = None,
@@ -111,8 +111,12 @@ class Registry:
         """Register ``factory`` as ``kind`` ``name``; params schema derived from its signature.
 
         ``produces``, ``accepts``, ``probe`` and ``check`` declare the component's contract
-        (see the module docstring); leaving them out means "not checked".
+        (see the module docstring); leaving them out means "not checked". ``batch`` (may be a
+        batch step) defaults to what a :class:`pipespec.step.Step` subclass says of itself: it
+        implements ``make_batch_params``.
         """
+        if batch is None:
+            batch = _batchable_class(factory)
         if kind not in KINDS:
             raise RegistryError(f"unknown component kind {kind!r}; expected one of {KINDS}")
         table = self._tables[kind]
@@ -244,3 +248,13 @@ class Registry:
 
 
 registry = Registry()
+
+
+def _batchable_class(factory: Callable[..., Any]) -> bool:
+    from .step import Step
+
+    return (
+        isinstance(factory, type)
+        and issubclass(factory, Step)
+        and factory.make_batch_params is not Step.make_batch_params
+    )
