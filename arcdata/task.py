@@ -45,9 +45,8 @@ def as_grid(grid: Any, what: str = "") -> np.ndarray:
         elif a is not None and a.ndim != 2 and not isinstance(grid, (str, bytes, Mapping)):
             got = f"{type(grid).__name__} of shape {a.shape}"
         elif a is not None and a.ndim == 2:
-            got = f"{type(grid).__name__} of {a.dtype}" + (
-                " with non-integer values" if a.dtype.kind == "f" else ""
-            )
+            kind = {"f": f"{a.dtype} with non-integer values", "U": "text", "S": "bytes"}
+            got = f"{type(grid).__name__} of {kind.get(a.dtype.kind, str(a.dtype))}"
         else:
             got = _found(grid)
         where = f"{what}: " if what else ""

@@ -91,7 +91,7 @@ def sample_seed(seed: int, epoch: int, index: int, position: int = 0) -> int:
     return splitmix64(splitmix64(_epoch_key(SAMPLE, seed, epoch) ^ (index & _MASK)) ^ position) >> 1
 
 
-def _check_u64(value: Any, name: str) -> None:
+def _u64(value: Any, name: str) -> int:
     """Seeds, epochs, indices and positions are integers in 0..2**64-1, as the spec's seed is
     (the mixing keeps 64 bits, so anything else would alias a valid value)."""
     if (
@@ -100,15 +100,19 @@ def _check_u64(value: Any, name: str) -> None:
         or not (0 <= value <= _MASK)
     ):
         raise PipespecError(f"{name} should be an integer in 0..2**64-1. Got {value!r}.")
+    return int(value)  # numpy / torch integers hash as Python ints
 
 
 def sample_generator(seed: int, epoch: int, index: int, position: int = 0) -> torch.Generator:
     """A fresh CPU generator for sample ``index`` in ``epoch`` at step ``position``."""
-    _check_u64(seed, "seed")
-    _check_u64(epoch, "epoch")
-    _check_u64(index, "index")
-    _check_u64(position, "position")
-    return _generator(sample_seed(seed, epoch, index, position))
+    return _generator(
+        sample_seed(
+            _u64(seed, "seed"),
+            _u64(epoch, "epoch"),
+            _u64(index, "index"),
+            _u64(position, "position"),
+        )
+    )
 
 
 def sample_generators(

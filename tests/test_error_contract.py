@@ -212,3 +212,44 @@ def test_arrays_users_hold_are_accepted_not_refused() -> None:
     assert arcdata.dihedral_grid(np.array(GRID), 1).shape == (2, 2)
     assert arcdata.grid_hash(GRID) == arcdata.grid_hash(torch.tensor(GRID))
     assert linfit.fit(X.tolist(), Y.numpy(), "poly", 2).coef.shape[-1] == 3
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: arcdata.canonical_grid(3),
+            "expected a grid (list of lists or 2-D array of colours 0..9), got int",
+        ),
+        (lambda: arcdata.grid_hash([[1, 2], [3]]), "got rows of different lengths"),
+        (
+            lambda: arcdata.to_text({"input": np.zeros((1, 2, 2), int)}),
+            "got ndarray of shape (1, 2, 2)",
+        ),
+        (
+            lambda: arcdata.render_task(3),
+            "expected a task (a Task or a dict with 'train' and 'test'",
+        ),
+        (
+            lambda: arcdata.render_batch([{"input": GRID}]),
+            "got a list of 1 samples: collate them first",
+        ),
+        (lambda: arcdata.decode_seq([1], layout={"newline": 3}), "token ids go under 'ids'"),
+        (
+            lambda: pipespec.sample_generator(-1, 0, 0),
+            "seed should be an integer in 0..2**64-1. Got -1.",
+        ),
+    ],
+)
+def test_messages_say_what_was_expected_and_what_was_found(call, message) -> None:
+    with pytest.raises(ValueError) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_the_shared_grid_check_keeps_good_input() -> None:
+    """Whole-valued floats (a model's output), numpy integers as seeds: accepted as before."""
+    assert arcdata.grid_hash(np.array(GRID, dtype=float)) == arcdata.grid_hash(GRID)
+    assert arcdata.to_text({"input": torch.tensor(GRID)}) == arcdata.to_text({"input": GRID})
+    a, b = pipespec.sample_generator(np.int64(3), 0, 0), pipespec.sample_generator(3, 0, 0)
+    assert a.initial_seed() == b.initial_seed()
