@@ -127,6 +127,7 @@ BAD: dict[str, Callable[[Path], Any]] = {
     "linfit.ridge_path": lambda t: linfit.ridge_path(X, Y, [-1.0], "poly", 3),
     "linfit.ridge_sweep": lambda t: linfit.ridge_sweep(X, Y, [-1.0], "poly", 3),
     "linfit.split": lambda t: linfit.split(X, Y, [30]),
+    "linfit.threads": lambda t: linfit.threads(0).__enter__(),
 }
 
 # the same-signature severity corruptions: one bad severity each
