@@ -21,6 +21,7 @@ sets; :func:`drop_leaked` removes the pairs of a training set that occur in an e
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -28,7 +29,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .errors import ArcError
-from .task import Pair, Task, as_numpy
+from .task import Pair, Task, as_grid, pair_grids, task_pairs
 
 __all__ = [
     "INVARIANCES",
@@ -133,7 +134,7 @@ def _header(shapes: Sequence[tuple[int, int]]) -> bytes:
 def _prep(g: Any) -> np.ndarray | None:
     if g is None or (type(g) is np.ndarray and g.dtype == np.uint8):
         return g
-    return np.ascontiguousarray(as_numpy(g), dtype=np.uint8)
+    return np.ascontiguousarray(as_grid(g, "canonical form"), dtype=np.uint8)
 
 
 def canonical_grids(grids: Sequence[Any], invariance: Invariance = "d4_colours") -> Canonical:
@@ -164,9 +165,7 @@ def canonical_grid(grid: Any, invariance: Invariance = "d4_colours") -> Canonica
 
 
 def _pair_grids(pair: Any) -> list[Any]:
-    if isinstance(pair, Pair):
-        return [pair.input, pair.output]
-    return [pair["input"], pair.get("output")]
+    return list(pair_grids(pair, "canonical form"))
 
 
 def canonical_pair(pair: Any, invariance: Invariance = "d4_colours") -> Canonical:
@@ -176,9 +175,8 @@ def canonical_pair(pair: Any, invariance: Invariance = "d4_colours") -> Canonica
 
 
 def _task_pairs(task: Any) -> tuple[list, int]:
-    if isinstance(task, Task):
-        return [*task.train, *task.test], len(task.train)
-    return [*task["train"], *task["test"]], len(task["train"])
+    train, test = task_pairs(task, "canonical form")
+    return [*train, *test], len(train)
 
 
 def canonical_task(task: Any, invariance: Invariance = "d4_colours") -> Canonical:
@@ -420,11 +418,15 @@ def drop_leaked(
     _check(invariance)
     from .datasets import load_tasks
 
-    if isinstance(exclude, str):
-        exclude = [exclude]
+    tasks = list(tasks) if isinstance(tasks, Iterable) else [tasks]  # type: ignore[list-item]
+    bad = [type(t).__name__ for t in tasks if not isinstance(t, Task)]
+    if bad:
+        raise ArcError(f"drop_leaked: expected a list of Tasks, got an item of type {bad[0]}")
+    if isinstance(exclude, (str, os.PathLike, Task)) or not isinstance(exclude, Sequence):
+        exclude = [exclude]  # type: ignore[list-item]
     against: list[Task] = []
     for e in exclude:
-        against += load_tasks(e) if isinstance(e, str) else [e]
+        against += load_tasks(e)  # a path/name or a Task; anything else is refused there
     keys, invariants = _pair_keys(against, invariance)
 
     def clean(p: Pair) -> bool:

@@ -22,7 +22,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .errors import ArcError
-from .task import as_numpy
+from .task import as_grid
 
 __all__ = ["Ranked", "likelihood_vote"]
 
@@ -65,13 +65,13 @@ def likelihood_vote(
         )
     table: dict[tuple, list[Any]] = {}  # key -> [grid, count, scores, first seen]
     for n, item in enumerate(predictions):
-        if len(item) not in (2, 3):
+        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) not in (2, 3):
             raise ArcError(f"likelihood_vote: item {n} should be (grid, aug) or (grid, aug, score)")
         grid, aug = item[0], item[1]
         s = item[2] if len(item) == 3 else None
         if scorer is None and s is None:
             raise ArcError(f"likelihood_vote: item {n} has no score and no scorer was given")
-        g = invert(as_numpy(grid), aug or {})
+        g = invert(as_grid(grid, f"likelihood_vote: item {n}"), aug or {})
         entry = table.setdefault((g.shape, g.tobytes()), [g, 0, [], n])
         entry[1] += 1
         if scorer is None:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArcError
-from .task import Task, as_numpy
+from .task import Task, as_grid, as_numpy, pair_grids, task_pairs
 
 __all__ = [
     "COLOUR_NAMES",
@@ -129,15 +129,12 @@ class Section:
 
 
 def _shape(g: Any) -> str:
-    h, w = as_numpy(g).shape[:2]
+    h, w = as_grid(g, "render").shape
     return f"{h}x{w}"
 
 
 def _grid(g: Any) -> np.ndarray:
-    a = as_numpy(g)
-    if a.ndim != 2:
-        raise ArcError(f"render: expected a 2-D grid, got shape {a.shape}")
-    return a.astype(np.int64)
+    return as_grid(g, "render").astype(np.int64)
 
 
 def describe_aug(aug: Mapping[str, Any] | None) -> list[str]:
@@ -207,19 +204,12 @@ def _pair_row(
 
 
 def _task_parts(task: Task | Mapping[str, Any]) -> tuple[str, list, list, dict]:
+    train, test = task_pairs(task, "render")
+    train = [pair_grids(p, "render") for p in train]
+    test = [pair_grids(p, "render") for p in test]
     if isinstance(task, Task):
-        return (
-            task.id,
-            [(p.input, p.output) for p in task.train],
-            [(p.input, p.output) for p in task.test],
-            {},
-        )
-    return (
-        str(task.get("task_id", "task")),
-        [(p["input"], p.get("output")) for p in task["train"]],
-        [(p["input"], p.get("output")) for p in task["test"]],
-        dict(task.get("aug") or {}),
-    )
+        return task.id, train, test, {}
+    return str(task.get("task_id", "task")), train, test, dict(task.get("aug") or {})
 
 
 def task_sections(
@@ -232,8 +222,8 @@ def task_sections(
     a list of them. ``predictions``: for one task, one grid per test input; for several,
     ``{task_id: [grid per test input]}``.
     """
-    if isinstance(tasks, Task | Mapping):
-        tasks = [tasks]
+    if isinstance(tasks, Task | Mapping) or not isinstance(tasks, Iterable):
+        tasks = [tasks]  # one task; anything else is refused by _task_parts
         if predictions is not None and not isinstance(predictions, Mapping):
             predictions = {_task_parts(tasks[0])[0]: predictions}
     sections = []
@@ -268,6 +258,17 @@ def batch_sections(
     """
     from .collate import uncollate
 
+    if not isinstance(batch, Mapping):
+        if isinstance(batch, Sequence) and batch and isinstance(batch[0], Mapping):
+            raise ArcError(
+                f"render_batch expects a collated batch (the dict arc_pad or arc_tasks makes), "
+                f"got a list of {len(batch)} samples: collate them first, or draw them with "
+                "render_task"
+            )
+        raise ArcError(
+            f"render_batch expects a collated batch (the dict arc_pad or arc_tasks makes), "
+            f"got {type(batch).__name__}"
+        )
     layout_ = batch.get("layout", {}) or {}
     s = layout_.get("size", "?")
     tasks = "train_input" in batch

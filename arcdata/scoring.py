@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArcError
-from .task import Task, as_numpy
+from .task import Task, as_grid
 
 __all__ = ["Score", "load_solutions_any", "score"]
 
@@ -77,12 +77,10 @@ def _as_grid(g: Any) -> np.ndarray | None:
     if g is None:
         return None
     try:
-        a = as_numpy(g)
-    except ValueError:  # ragged nested lists
+        a = as_grid(g)
+    except ArcError:
         return None
-    if a.ndim != 2 or a.dtype.kind not in "iu":
-        return None
-    return a
+    return a if a.dtype.kind in "iu" else None
 
 
 def _attempts(item: Any) -> list[Any]:
@@ -98,6 +96,13 @@ def _attempts(item: Any) -> list[Any]:
     if isinstance(item, Sequence) and item and _depth(item) == 2:
         return [item]
     return list(item) if isinstance(item, Sequence) else [item]
+
+
+def _is_list(x: Any) -> bool:
+    """A list, tuple, array or tensor (one entry per test input); not a str or a dict."""
+    if isinstance(x, np.ndarray) or hasattr(x, "detach"):
+        return x.ndim >= 1
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
 
 
 def _depth(x: Any) -> int:
@@ -132,6 +137,11 @@ def _solutions(solutions: Any) -> dict[str, list[np.ndarray]]:
         )
     out: dict[str, list[np.ndarray]] = {}
     for tid, grids in items:
+        if not _is_list(grids):
+            raise ArcError(
+                f"solution {tid} should be a list of grids (one per test input). "
+                f"Got {type(grids).__name__}."
+            )
         sols = []
         for i, g in enumerate(grids):
             a = _as_grid(g)
@@ -180,7 +190,14 @@ def score(
     per_task: dict[str, list[bool]] = {}
     per_attempt: dict[str, list[int | None]] = {}
     for tid, targets in sols.items():
-        items = predictions.get(tid) or []
+        items = predictions.get(tid)
+        if items is None:
+            items = []
+        elif not _is_list(items):
+            raise ArcError(
+                f"predictions[{tid!r}] should be a list (one entry per test input). "
+                f"Got {type(items).__name__}."
+            )
         hits: list[int | None] = []
         for i, target in enumerate(targets):
             tries = _attempts(items[i])[:attempts] if i < len(items) else []

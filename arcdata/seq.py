@@ -41,7 +41,7 @@ import torch
 from pipespec import Range
 
 from .errors import ArcError
-from .task import as_numpy
+from .task import as_grid, as_numpy, pair_grids, task_pairs
 
 __all__ = [
     "IGNORE_INDEX",
@@ -103,7 +103,11 @@ class SeqVocab:
             raise ArcError(
                 f"arc_seq ids: unknown name(s) {unknown}; known: colour, {', '.join(_SPECIALS)}"
             )
-        return cls(**{k: int(v) for k, v in ids.items()})
+        try:
+            values = {k: int(v) for k, v in ids.items()}
+        except (TypeError, ValueError):
+            raise ArcError(f"arc_seq ids should be integers. Got {dict(ids)!r}.") from None
+        return cls(**values)
 
 
 # ------------------------------------------------------------------------------ templates
@@ -411,7 +415,26 @@ def _vocab_of(layout: Mapping[str, Any] | SeqVocab | None) -> tuple[SeqVocab, bo
         return SeqVocab(), True
     if isinstance(layout, SeqVocab):
         return layout, True
+    if not isinstance(layout, Mapping):
+        raise ArcError(
+            f"layout should be an arc_seq batch's 'layout' dict or a SeqVocab. "
+            f"Got {type(layout).__name__}."
+        )
+    unknown = sorted(map(str, set(layout) - _LAYOUT_KEYS))
+    if unknown or layout.get("kind", "arc_seq") != "arc_seq":
+        hint = (
+            " (token ids go under 'ids': layout={'ids': {...}})"
+            if set(map(str, layout)) & {"colour", *_SPECIALS}
+            else ""
+        )
+        raise ArcError(
+            f"layout should be an arc_seq batch's 'layout' dict (keys "
+            f"{', '.join(sorted(_LAYOUT_KEYS))}); got keys {sorted(map(str, layout))}{hint}"
+        )
     return SeqVocab.make(layout.get("ids")), bool(layout.get("eos", True))
+
+
+_LAYOUT_KEYS = frozenset({"kind", "ids", "markers", "bos", "eos", "packed"})
 
 
 def _grid_from(t: np.ndarray, v: SeqVocab) -> Decoded:
@@ -519,11 +542,31 @@ def _parse(t: np.ndarray, v: SeqVocab, lay: Mapping[str, Any], task_id: Any) -> 
     return pairs
 
 
+_SEQ_BATCH_KEYS = (
+    "input_ids",
+    "layout",
+    "seq_row",
+    "seq_start",
+    "seq_length",
+    "task_id",
+    "index",
+    "aug",
+    "kind",
+)
+
+
 def uncollate_seq(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The samples an ``arc_seq`` batch was made from (demonstrations dropped by truncation are
     gone), with ``task_id``, ``index``, ``aug`` and ``kind``; grids as uint8 arrays."""
+    missing = [k for k in _SEQ_BATCH_KEYS if k not in batch] if isinstance(batch, Mapping) else None
+    if missing is None or missing:
+        got = f"keys {sorted(map(str, batch))}" if missing else type(batch).__name__
+        raise ArcError(
+            f"uncollate_seq expects an arc_seq batch (keys {', '.join(_SEQ_BATCH_KEYS)}, ...); "
+            f"got {got}"
+        )
     lay = batch["layout"]
-    v = SeqVocab.make(lay["ids"])
+    v, _ = _vocab_of(lay)
     ids = as_numpy(batch["input_ids"])
     out = []
     for i in range(len(batch["seq_length"])):
@@ -542,7 +585,7 @@ def uncollate_seq(batch: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _grid_text(g: Any) -> str:
-    return "".join("".join(map(str, row)) + "\n" for row in np.asarray(g).tolist())
+    return "".join("".join(map(str, row)) + "\n" for row in as_grid(g, "to_text").tolist())
 
 
 def to_text(
@@ -556,18 +599,18 @@ def to_text(
 
     ``ids_to_text`` of the ``arc_seq`` ids of the same sample (same options) gives this string.
     """
-    pairs = (
-        [*sample["train"], *sample["test"]]
-        if "train" in sample
-        else [{"input": sample["input"], "output": sample.get("output")}]
-    )
+    if isinstance(sample, Mapping) and "train" in sample:
+        train, test = task_pairs(sample, "to_text")
+        pairs = [pair_grids(p, "to_text") for p in (*train, *test)]
+    else:
+        pairs = [pair_grids(sample, "to_text")]
     parts = ["<bos>\n"] if bos else []
-    for p in pairs:
+    for inp, out in pairs:
         parts += ["input\n"] if markers else []
-        parts.append(_grid_text(p["input"]))
+        parts.append(_grid_text(inp))
         parts += ["output\n"] if markers else []
-        if p.get("output") is not None:
-            parts.append(_grid_text(p["output"]))
+        if out is not None:
+            parts.append(_grid_text(out))
             parts += ["<eos>\n"] if eos else []
     return "".join(parts)
 

