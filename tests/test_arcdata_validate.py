@@ -363,7 +363,7 @@ def test_bad_files_exact_messages(tmp_path, monkeypatch, capsys, files, args, ex
         args = [*files, *args]
     code = cli.main(["validate", "--no-progress", *args])
     captured = capsys.readouterr()
-    assert captured.out == ""
+    assert captured.out.endswith("file(s) invalid\n")  # the summary, the command's result
     problems = [line for line in captured.err.splitlines() if not line.startswith("arcdata ")]
     assert problems == expected
     assert code == 1
@@ -373,13 +373,13 @@ def test_table_is_large_enough():
     assert len(BAD_FILES) >= 25
 
 
-def test_valid_file_prints_nothing(tmp_path, monkeypatch, capsys):
+def test_valid_file_prints_no_problem(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "ok.json").write_text(json.dumps({**GOOD, "name": "extra keys are fine"}))
     assert cli.main(["validate", "ok.json"]) == 0
     captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "all valid" in captured.err
+    assert captured.err == ""
+    assert captured.out == "1 file(s), 1 task(s): all valid\n"
 
 
 # ------------------------------------------------------------ fast verdict == schema verdict
