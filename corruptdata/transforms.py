@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
+import numpy as np
 import torch
 
 from pipespec.params import Range, check_range
@@ -39,7 +40,10 @@ from .api import check_name, mark_checked, prepare_images, split_options, valida
 from .errors import CorruptParamError
 from .functional import REGISTRY, Record
 from .functional._common import cpu_generator
+from .functional.noise import SEVERITIES as _NOISE_SEVERITIES
 from .functional.registry import _always
+from .functional.seed import SEVERITIES as _SEED_SEVERITIES
+from .functional.seed import _randint
 
 __all__ = [
     "TRANSFORMS",
@@ -133,6 +137,11 @@ def _constant(b: int, value: int) -> torch.Tensor:
     return out
 
 
+def _no_mask(image: torch.Tensor) -> torch.Tensor:
+    """An all-False (H, W) mask for a (C, H, W) image (numpy's zeros: cheaper than torch's)."""
+    return torch.from_numpy(np.zeros(image.shape[1:], dtype=np.bool_))
+
+
 class Corruption(Step):
     """Base class of the corruption steps: :meth:`make_params` (all the randomness, on CPU) and
     :meth:`transform` (the pure kernel plus the sample bookkeeping), per sample or per batch.
@@ -208,6 +217,92 @@ class Corruption(Step):
         if b == 0:
             return self._draw((0, c, h, w), None)
         return _cat_params([self._draw((1, c, h, w), g) for g in generators])
+
+
+    # -- the per-sample fast path ------------------------------------------------------
+    #: whether the class has a per-sample fast path (:meth:`_call_sample`)
+    _fast: ClassVar[bool] = False
+
+    def __call__(self, inputs: Any, generator: torch.Generator | None = None) -> Any:
+        """``transform(inputs, make_params(inputs, generator))`` after :meth:`check_inputs`.
+
+        A single sample dict whose image is a CPU (C, H, W) uint8 or contiguous float32
+        tensor (what a DataLoader worker hands a per-sample step) takes a shortcut where the
+        class has one: the same draws from ``generator``, in the same order, the same pixels,
+        mask and record, without the batch bookkeeping (tensors of params, batch dims, the
+        generic dict update); tests/test_corruptdata_transforms.py pins the two as equal."""
+        if self._fast and type(inputs) is dict:
+            image = inputs.get("image")
+            if (
+                type(image) is torch.Tensor
+                and image.dim() == 3
+                and image.is_cpu
+                and (
+                    image.dtype is torch.uint8
+                    or (image.dtype is torch.float32 and image.is_contiguous())
+                )
+                and self._fast_ok(image)
+            ):
+                old = inputs.get("mask")
+                if old is None or (
+                    type(old) is torch.Tensor
+                    and old.dtype is torch.bool
+                    and old.is_cpu
+                    and old.shape == image.shape[1:]
+                ):
+                    validate_images(image, f"{self.name}: sample['image']")
+                    self.check(image)
+                    return self._call_sample(inputs, image, old, cpu_generator(generator))
+        return super().__call__(inputs, generator)
+
+    def _fast_ok(self, image: torch.Tensor) -> bool:
+        """Whether this instance's options allow the fast path (checked before any draw)."""
+        return True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        raise NotImplementedError  # pragma: no cover - only classes with _fast = True
+
+    def _sample_severity(self, g: torch.Generator) -> tuple[int, int]:
+        """(the severity the params read, the severity recorded): the draw of :meth:`_draw`."""
+        lo, hi = self._severity
+        if not self.uses_severity:
+            return lo, 0
+        if lo == hi:
+            return lo, lo
+        s = torch.randint(lo, hi + 1, (1,), generator=g).tolist()[0]
+        return s, s
+
+    @staticmethod
+    def _float_image(image: torch.Tensor) -> torch.Tensor:
+        """The image as the kernels take it (uint8 / 255 into float32, as prepare_images)."""
+        if image.dtype is torch.uint8:
+            return image.to(torch.float32, memory_format=torch.contiguous_format).div_(255.0)
+        return image
+
+    def _finish(
+        self,
+        data: dict,
+        clean: torch.Tensor,
+        out: torch.Tensor,
+        mask: torch.Tensor,
+        applied: bool,
+        severity: int,
+    ) -> dict:
+        """The new sample dict, keys and values as :meth:`_transform_dict` gives them."""
+        result = dict(data)
+        result["image"] = out
+        mark_checked(out)
+        if "clean" not in result:
+            result["clean"] = clean
+        result["mask"] = mask
+        prev = data.get("corruption") or ""
+        if applied:
+            prev = f"{prev}+{self.name}" if prev else self.name
+        result["corruption"] = prev
+        result["severity"] = max(int(data.get("severity", 0)), severity)
+        return result
 
     # -- transform ---------------------------------------------------------------------
     def kernel(
@@ -324,6 +419,18 @@ class GaussianNoise(Corruption):
     @property
     def uses_severity(self) -> bool:
         return self.sigma is None
+    _fast = True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        s, recorded = self._sample_severity(g)
+        sigma = float(_NOISE_SEVERITIES[self.name][s - 1] if self.sigma is None else self.sigma)
+        noise = torch.randn(image.shape, generator=g)
+        x = self._float_image(image)
+        out = torch.add(x, noise, alpha=sigma).clamp_(0, 1)
+        return self._finish(data, x, out, _no_mask(image) if old is None else old, True, recorded)
+
 
 
 class BlackPatches(Corruption):
@@ -351,6 +458,36 @@ class BlackPatches(Corruption):
     @property
     def uses_severity(self) -> bool:
         return self.count is None or self.size is None
+    _fast = True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        s, recorded = self._sample_severity(g)
+        _, h, w = image.shape
+        row = _SEED_SEVERITIES[self.name][s - 1]
+        count, size = self.options["count"], self.options["size"]
+        c_lo, c_hi = row[0] if count is None else count
+        if size is None:
+            side = min(h, w)
+            s_lo, s_hi = max(1, round(row[1][0] * side)), max(1, round(row[1][1] * side))
+        else:
+            s_lo, s_hi = size
+        k = c_hi  # the draws of black_patches_params: count, then k heights, widths, tops, lefts
+        u = torch.rand(1 + 4 * k, generator=g, dtype=torch.float64).tolist()
+        arr = np.zeros((h, w), dtype=np.bool_)
+        for j in range(_randint(c_lo, c_hi, u[0])):
+            bh = min(_randint(s_lo, s_hi, u[1 + j]), h)
+            bw = min(_randint(s_lo, s_hi, u[1 + k + j]), w)
+            if bh > 0 and bw > 0:
+                top = _randint(0, h - bh, u[1 + 2 * k + j])
+                left = _randint(0, w - bw, u[1 + 3 * k + j])
+                arr[top : top + bh, left : left + bw] = True
+        m = torch.from_numpy(arr)
+        x = self._float_image(image)
+        out = x.masked_fill(m, 0.0)
+        return self._finish(data, x, out, m if old is None else old | m, True, recorded)
+
 
 
 class RandomCrop(Corruption):
@@ -388,6 +525,32 @@ class RandomCrop(Corruption):
                 f"random_crop: window {size[0]}x{size[1]} does not fit in {h}x{w} images with "
                 f"padding {pad}; use a smaller size or more padding"
             )
+    _fast = True
+
+    def _fast_ok(self, image: torch.Tensor) -> bool:
+        return not self.resize
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        s, recorded = self._sample_severity(g)
+        _, h, w = image.shape
+        size, pad = self.options["size"], self.options["padding"]
+        if size is None:
+            f = _SEED_SEVERITIES[self.name][s - 1]
+            wh, ww = min(max(round(f * h), 1), h), min(max(round(f * w), 1), w)
+        else:
+            wh, ww = size
+        u_top, u_left = torch.rand(2, generator=g, dtype=torch.float64).tolist()
+        top = _randint(-pad, h + pad - wh, u_top)
+        left = _randint(-pad, w + pad - ww, u_left)
+        arr = np.ones((h, w), dtype=np.bool_)
+        arr[max(top, 0) : max(top + wh, 0), max(left, 0) : max(left + ww, 0)] = False
+        m = torch.from_numpy(arr)
+        x = self._float_image(image)
+        out = x.masked_fill(m, 0.0)
+        return self._finish(data, x, out, m if old is None else old | m, True, recorded)
+
 
 
 class Reflect(Corruption):
@@ -409,6 +572,21 @@ class Reflect(Corruption):
         self.horizontal, self.vertical = horizontal, vertical
         self.options = {"horizontal": float(horizontal), "vertical": float(vertical)}
         self._split()
+    _fast = True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        u_h, u_v = torch.rand(2, generator=g, dtype=torch.float64).tolist()
+        dims = (-2, -1) if u_h < self.options["horizontal"] else (-2,)
+        if not u_v < self.options["vertical"]:
+            dims = dims[1:]
+        x = self._float_image(image)
+        if not dims:
+            return self._finish(data, x, x, _no_mask(image) if old is None else old, False, 0)
+        mask = _no_mask(image) if old is None else old.flip(dims)
+        return self._finish(data, x, x.flip(dims), mask, True, 0)
+
 
 
 # ----------------------------------------------------------------------------- CIFAR-10-C
