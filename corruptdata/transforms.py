@@ -142,6 +142,13 @@ def _no_mask(image: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.zeros(image.shape[1:], dtype=np.bool_))
 
 
+def _or(old: torch.Tensor | None, arr: np.ndarray) -> torch.Tensor:
+    """``old | arr`` as a new bool tensor (``arr``, a fresh numpy mask, is taken over)."""
+    if old is not None:
+        np.logical_or(arr, old.numpy(), out=arr)
+    return torch.from_numpy(arr)
+
+
 class Corruption(Step):
     """Base class of the corruption steps: :meth:`make_params` (all the randomness, on CPU) and
     :meth:`transform` (the pure kernel plus the sample bookkeeping), per sample or per batch.
@@ -218,7 +225,6 @@ class Corruption(Step):
             return self._draw((0, c, h, w), None)
         return _cat_params([self._draw((1, c, h, w), g) for g in generators])
 
-
     # -- the per-sample fast path ------------------------------------------------------
     #: whether the class has a per-sample fast path (:meth:`_call_sample`)
     _fast: ClassVar[bool] = False
@@ -237,6 +243,7 @@ class Corruption(Step):
                 type(image) is torch.Tensor
                 and image.dim() == 3
                 and image.is_cpu
+                and not image.requires_grad
                 and (
                     image.dtype is torch.uint8
                     or (image.dtype is torch.float32 and image.is_contiguous())
@@ -277,8 +284,10 @@ class Corruption(Step):
     @staticmethod
     def _float_image(image: torch.Tensor) -> torch.Tensor:
         """The image as the kernels take it (uint8 / 255 into float32, as prepare_images)."""
-        if image.dtype is torch.uint8:
-            return image.to(torch.float32, memory_format=torch.contiguous_format).div_(255.0)
+        if image.dtype is torch.uint8:  # numpy's true division: the same floats, half the time
+            x = image.numpy().astype(np.float32, order="C")
+            x /= np.float32(255.0)
+            return torch.from_numpy(x)
         return image
 
     def _finish(
@@ -419,6 +428,7 @@ class GaussianNoise(Corruption):
     @property
     def uses_severity(self) -> bool:
         return self.sigma is None
+
     _fast = True
 
     def _call_sample(
@@ -430,7 +440,6 @@ class GaussianNoise(Corruption):
         x = self._float_image(image)
         out = torch.add(x, noise, alpha=sigma).clamp_(0, 1)
         return self._finish(data, x, out, _no_mask(image) if old is None else old, True, recorded)
-
 
 
 class BlackPatches(Corruption):
@@ -458,6 +467,7 @@ class BlackPatches(Corruption):
     @property
     def uses_severity(self) -> bool:
         return self.count is None or self.size is None
+
     _fast = True
 
     def _call_sample(
@@ -475,6 +485,8 @@ class BlackPatches(Corruption):
             s_lo, s_hi = size
         k = c_hi  # the draws of black_patches_params: count, then k heights, widths, tops, lefts
         u = torch.rand(1 + 4 * k, generator=g, dtype=torch.float64).tolist()
+        x = self._float_image(image)
+        pixels = x.numpy().copy()  # a fresh copy, blacked out box by box
         arr = np.zeros((h, w), dtype=np.bool_)
         for j in range(_randint(c_lo, c_hi, u[0])):
             bh = min(_randint(s_lo, s_hi, u[1 + j]), h)
@@ -483,11 +495,9 @@ class BlackPatches(Corruption):
                 top = _randint(0, h - bh, u[1 + 2 * k + j])
                 left = _randint(0, w - bw, u[1 + 3 * k + j])
                 arr[top : top + bh, left : left + bw] = True
-        m = torch.from_numpy(arr)
-        x = self._float_image(image)
-        out = x.masked_fill(m, 0.0)
-        return self._finish(data, x, out, m if old is None else old | m, True, recorded)
-
+                pixels[:, top : top + bh, left : left + bw] = 0.0
+        out = torch.from_numpy(pixels)
+        return self._finish(data, x, out, _or(old, arr), True, recorded)
 
 
 class RandomCrop(Corruption):
@@ -525,6 +535,7 @@ class RandomCrop(Corruption):
                 f"random_crop: window {size[0]}x{size[1]} does not fit in {h}x{w} images with "
                 f"padding {pad}; use a smaller size or more padding"
             )
+
     _fast = True
 
     def _fast_ok(self, image: torch.Tensor) -> bool:
@@ -544,13 +555,14 @@ class RandomCrop(Corruption):
         u_top, u_left = torch.rand(2, generator=g, dtype=torch.float64).tolist()
         top = _randint(-pad, h + pad - wh, u_top)
         left = _randint(-pad, w + pad - ww, u_left)
+        kept = (slice(max(top, 0), max(top + wh, 0)), slice(max(left, 0), max(left + ww, 0)))
         arr = np.ones((h, w), dtype=np.bool_)
-        arr[max(top, 0) : max(top + wh, 0), max(left, 0) : max(left + ww, 0)] = False
-        m = torch.from_numpy(arr)
+        arr[kept] = False
         x = self._float_image(image)
-        out = x.masked_fill(m, 0.0)
-        return self._finish(data, x, out, m if old is None else old | m, True, recorded)
-
+        pixels = np.zeros(x.shape, dtype=np.float32)  # black, but for the window
+        pixels[(slice(None), *kept)] = x.numpy()[(slice(None), *kept)]
+        out = torch.from_numpy(pixels)
+        return self._finish(data, x, out, _or(old, arr), True, recorded)
 
 
 class Reflect(Corruption):
@@ -572,6 +584,7 @@ class Reflect(Corruption):
         self.horizontal, self.vertical = horizontal, vertical
         self.options = {"horizontal": float(horizontal), "vertical": float(vertical)}
         self._split()
+
     _fast = True
 
     def _call_sample(
@@ -584,9 +597,16 @@ class Reflect(Corruption):
         x = self._float_image(image)
         if not dims:
             return self._finish(data, x, x, _no_mask(image) if old is None else old, False, 0)
-        mask = _no_mask(image) if old is None else old.flip(dims)
-        return self._finish(data, x, x.flip(dims), mask, True, 0)
-
+        flip = (
+            slice(None, None, -1) if -2 in dims else slice(None),
+            slice(None, None, -1) if -1 in dims else slice(None),
+        )
+        out = torch.from_numpy(np.ascontiguousarray(x.numpy()[(slice(None), *flip)]))
+        if old is None:
+            mask = _no_mask(image)
+        else:
+            mask = torch.from_numpy(np.ascontiguousarray(old.numpy()[flip]))
+        return self._finish(data, x, out, mask, True, 0)
 
 
 # ----------------------------------------------------------------------------- CIFAR-10-C

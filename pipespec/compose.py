@@ -99,5 +99,6 @@ class RandomApplyStep(_Composition):
         self.p = p
 
     def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
-        applied = float(torch.rand((), generator=generator)) < self.p
+        # tolist: the same float as float(...), without aten::item's dispatch
+        applied = torch.rand((), generator=generator).tolist() < self.p
         return {"chosen": range(len(self.steps)) if applied else ()}
