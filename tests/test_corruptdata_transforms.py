@@ -472,3 +472,45 @@ def test_one_record_per_corruption_and_a_duplicate_name_is_refused() -> None:
     with pytest.raises(CorruptError, match="'contrast' is already registered"):
         register(record)
     assert REGISTRY["contrast"] is record
+
+
+# ----------------------------------------------------------------------------- per-sample fast path
+
+
+FAST_STEPS = [
+    corruptdata.Reflect(horizontal=0.5, vertical=0.5),
+    corruptdata.Reflect(horizontal=True, vertical=True),
+    corruptdata.RandomCrop(size=24),
+    corruptdata.RandomCrop(severity=(1, 5)),
+    corruptdata.RandomCrop(size=(5, 30), padding=3),
+    corruptdata.BlackPatches(count=(1, 3), size=(3, 8)),
+    corruptdata.BlackPatches(severity=(1, 5)),
+    corruptdata.BlackPatches(count=(0, 4), size=(1, 40)),
+    corruptdata.GaussianNoise(severity=(1, 5)),
+    corruptdata.GaussianNoise(sigma=0.3),
+]
+
+
+def test_the_per_sample_fast_path_equals_transform_of_make_params() -> None:
+    """A sample dict with a (C, H, W) uint8 or float32 image takes the seed steps' shortcut:
+    the same draws (generator state after), pixels, mask, keys in order, record and severity
+    as ``transform(sample, make_params(sample, g))``, step after step along a chain."""
+    from pipespec.step import Step
+
+    for seed in range(12):
+        shape = (3, 32, 31) if seed % 2 else (1, 28, 32)
+        image = (make_images("random", 1, shape[0], *shape[1:], seed)[0] * 255).to(torch.uint8)
+        sample: dict[str, Any] = {"image": image, "label": seed}
+        for step in FAST_STEPS:
+            for inputs in (sample, {"image": image}):
+                fast, slow = _gen(seed), _gen(seed)
+                got = step(inputs, fast)
+                want = Step.__call__(step, inputs, slow)
+                assert list(got) == list(want), step
+                for key, value in want.items():
+                    if isinstance(value, torch.Tensor):
+                        assert value.dtype == got[key].dtype and torch.equal(value, got[key])
+                    else:
+                        assert type(value) is type(got[key]) and value == got[key], key
+                assert torch.equal(fast.get_state(), slow.get_state()), step
+            sample = got
