@@ -27,6 +27,7 @@ its own generator, with exactly the draws of the per-sample call. An instance is
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
@@ -36,7 +37,14 @@ import torch
 from pipespec.params import Range, check_range
 from pipespec.step import Step
 
-from .api import check_name, mark_checked, prepare_images, split_options, validate_images
+from .api import (
+    _is_checked,
+    check_name,
+    mark_checked,
+    prepare_images,
+    split_options,
+    validate_images,
+)
 from .errors import CorruptParamError
 from .functional import REGISTRY, Record
 from .functional._common import cpu_generator
@@ -140,6 +148,19 @@ def _constant(b: int, value: int) -> torch.Tensor:
 def _no_mask(image: torch.Tensor) -> torch.Tensor:
     """An all-False (H, W) mask for a (C, H, W) image (numpy's zeros: cheaper than torch's)."""
     return torch.from_numpy(np.zeros(image.shape[1:], dtype=np.bool_))
+
+
+_BUFFERS = threading.local()
+
+
+def _uniforms(n: int, g: torch.Generator) -> list[float]:
+    """``torch.rand(n, generator=g, dtype=torch.float64).tolist()`` (the same draws: both are
+    ``uniform_`` on n float64s) into a buffer kept per thread and size, without the allocation."""
+    cache = _BUFFERS.__dict__
+    buf = cache.get(n)
+    if buf is None:
+        buf = cache[n] = torch.empty(n, dtype=torch.float64)
+    return buf.uniform_(generator=g).tolist()
 
 
 def _or(old: torch.Tensor | None, arr: np.ndarray) -> torch.Tensor:
@@ -257,7 +278,8 @@ class Corruption(Step):
                     and old.is_cpu
                     and old.shape == image.shape[1:]
                 ):
-                    validate_images(image, f"{self.name}: sample['image']")
+                    if not (image.dtype is torch.float32 and _is_checked(image)):
+                        validate_images(image, f"{self.name}: sample['image']")
                     self.check(image)
                     return self._call_sample(inputs, image, old, cpu_generator(generator))
         return super().__call__(inputs, generator)
@@ -484,7 +506,7 @@ class BlackPatches(Corruption):
         else:
             s_lo, s_hi = size
         k = c_hi  # the draws of black_patches_params: count, then k heights, widths, tops, lefts
-        u = torch.rand(1 + 4 * k, generator=g, dtype=torch.float64).tolist()
+        u = _uniforms(1 + 4 * k, g)
         x = self._float_image(image)
         pixels = x.numpy().copy()  # a fresh copy, blacked out box by box
         arr = np.zeros((h, w), dtype=np.bool_)
@@ -552,7 +574,7 @@ class RandomCrop(Corruption):
             wh, ww = min(max(round(f * h), 1), h), min(max(round(f * w), 1), w)
         else:
             wh, ww = size
-        u_top, u_left = torch.rand(2, generator=g, dtype=torch.float64).tolist()
+        u_top, u_left = _uniforms(2, g)
         top = _randint(-pad, h + pad - wh, u_top)
         left = _randint(-pad, w + pad - ww, u_left)
         kept = (slice(max(top, 0), max(top + wh, 0)), slice(max(left, 0), max(left + ww, 0)))
@@ -590,7 +612,7 @@ class Reflect(Corruption):
     def _call_sample(
         self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
     ) -> dict:
-        u_h, u_v = torch.rand(2, generator=g, dtype=torch.float64).tolist()
+        u_h, u_v = _uniforms(2, g)
         dims = (-2, -1) if u_h < self.options["horizontal"] else (-2,)
         if not u_v < self.options["vertical"]:
             dims = dims[1:]

@@ -9,6 +9,7 @@ A sequence of batchable steps is itself batchable; the random choices are per-sa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,18 @@ import torch
 from .step import Step
 
 __all__ = ["OneOfStep", "RandomApplyStep", "SequenceStep", "SomeOfStep", "Step"]
+
+
+_BUFFERS = threading.local()
+
+
+def _uniform(generator: torch.Generator | None) -> float:
+    """``float(torch.rand((), generator=generator))``, the same draw (``uniform_`` on one
+    float32), into a 0-dim buffer kept per thread: no allocation, no ``aten::item``."""
+    buf = getattr(_BUFFERS, "u", None)
+    if buf is None:
+        buf = _BUFFERS.u = torch.empty(())
+    return buf.uniform_(generator=generator).tolist()
 
 
 class _Composition(Step):
@@ -99,6 +112,5 @@ class RandomApplyStep(_Composition):
         self.p = p
 
     def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
-        # tolist: the same float as float(...), without aten::item's dispatch
-        applied = torch.rand((), generator=generator).tolist() < self.p
+        applied = _uniform(generator) < self.p
         return {"chosen": range(len(self.steps)) if applied else ()}
