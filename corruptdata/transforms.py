@@ -163,13 +163,6 @@ def _uniforms(n: int, g: torch.Generator) -> list[float]:
     return buf.uniform_(generator=g).tolist()
 
 
-def _or(old: torch.Tensor | None, arr: np.ndarray) -> torch.Tensor:
-    """``old | arr`` as a new bool tensor (``arr``, a fresh numpy mask, is taken over)."""
-    if old is not None:
-        np.logical_or(arr, old.numpy(), out=arr)
-    return torch.from_numpy(arr)
-
-
 class Corruption(Step):
     """Base class of the corruption steps: :meth:`make_params` (all the randomness, on CPU) and
     :meth:`transform` (the pure kernel plus the sample bookkeeping), per sample or per batch.
@@ -307,9 +300,9 @@ class Corruption(Step):
     def _float_image(image: torch.Tensor) -> torch.Tensor:
         """The image as the kernels take it (uint8 / 255 into float32, as prepare_images)."""
         if image.dtype is torch.uint8:  # numpy's true division: the same floats, half the time
-            x = image.numpy().astype(np.float32, order="C")
-            x /= np.float32(255.0)
-            return torch.from_numpy(x)
+            return torch.from_numpy(
+                np.divide(image.numpy(), np.float32(255.0), dtype=np.float32, order="C")
+            )
         return image
 
     def _finish(
@@ -509,7 +502,7 @@ class BlackPatches(Corruption):
         u = _uniforms(1 + 4 * k, g)
         x = self._float_image(image)
         pixels = x.numpy().copy()  # a fresh copy, blacked out box by box
-        arr = np.zeros((h, w), dtype=np.bool_)
+        arr = np.zeros((h, w), dtype=np.bool_) if old is None else old.numpy().copy()
         for j in range(_randint(c_lo, c_hi, u[0])):
             bh = min(_randint(s_lo, s_hi, u[1 + j]), h)
             bw = min(_randint(s_lo, s_hi, u[1 + k + j]), w)
@@ -519,7 +512,7 @@ class BlackPatches(Corruption):
                 arr[top : top + bh, left : left + bw] = True
                 pixels[:, top : top + bh, left : left + bw] = 0.0
         out = torch.from_numpy(pixels)
-        return self._finish(data, x, out, _or(old, arr), True, recorded)
+        return self._finish(data, x, out, torch.from_numpy(arr), True, recorded)
 
 
 class RandomCrop(Corruption):
@@ -578,13 +571,13 @@ class RandomCrop(Corruption):
         top = _randint(-pad, h + pad - wh, u_top)
         left = _randint(-pad, w + pad - ww, u_left)
         kept = (slice(max(top, 0), max(top + wh, 0)), slice(max(left, 0), max(left + ww, 0)))
-        arr = np.ones((h, w), dtype=np.bool_)
-        arr[kept] = False
+        arr = np.ones((h, w), dtype=np.bool_)  # removed outside the window, as before inside
+        arr[kept] = False if old is None else old.numpy()[kept]
         x = self._float_image(image)
         pixels = np.zeros(x.shape, dtype=np.float32)  # black, but for the window
         pixels[(slice(None), *kept)] = x.numpy()[(slice(None), *kept)]
         out = torch.from_numpy(pixels)
-        return self._finish(data, x, out, _or(old, arr), True, recorded)
+        return self._finish(data, x, out, torch.from_numpy(arr), True, recorded)
 
 
 class Reflect(Corruption):
