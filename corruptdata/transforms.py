@@ -151,16 +151,27 @@ def _no_mask(image: torch.Tensor) -> torch.Tensor:
 
 
 _BUFFERS = threading.local()
+_BUFFER_MAX = 1 << 16  # elements: a 3x128x128 image's noise
+
+
+def _buffer(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """A scratch tensor for this thread, kept per shape and dtype when small (draws are made
+    into it in place: ``torch.rand(n)`` is ``empty(n).uniform_()``, ``torch.randn`` is
+    ``empty().normal_()``, ``torch.randint`` is ``empty().random_()``: the same draws, without
+    the allocation). The caller uses it before its next call on this thread."""
+    cache = _BUFFERS.__dict__
+    key = (shape, dtype)
+    buf = cache.get(key)
+    if buf is None:
+        buf = torch.empty(shape, dtype=dtype)
+        if buf.numel() <= _BUFFER_MAX:
+            cache[key] = buf
+    return buf
 
 
 def _uniforms(n: int, g: torch.Generator) -> list[float]:
-    """``torch.rand(n, generator=g, dtype=torch.float64).tolist()`` (the same draws: both are
-    ``uniform_`` on n float64s) into a buffer kept per thread and size, without the allocation."""
-    cache = _BUFFERS.__dict__
-    buf = cache.get(n)
-    if buf is None:
-        buf = cache[n] = torch.empty(n, dtype=torch.float64)
-    return buf.uniform_(generator=g).tolist()
+    """``torch.rand(n, generator=g, dtype=torch.float64).tolist()``, without the allocation."""
+    return _buffer((n,), torch.float64).uniform_(generator=g).tolist()
 
 
 class Corruption(Step):
@@ -293,7 +304,7 @@ class Corruption(Step):
             return lo, 0
         if lo == hi:
             return lo, lo
-        s = torch.randint(lo, hi + 1, (1,), generator=g).tolist()[0]
+        s = _buffer((), torch.int64).random_(lo, hi + 1, generator=g).tolist()
         return s, s
 
     @staticmethod
@@ -451,7 +462,8 @@ class GaussianNoise(Corruption):
     ) -> dict:
         s, recorded = self._sample_severity(g)
         sigma = float(_NOISE_SEVERITIES[self.name][s - 1] if self.sigma is None else self.sigma)
-        noise = torch.randn(image.shape, generator=g)
+        # torch.randn's draws (normal_ on float32s of the shape), into a buffer when small
+        noise = _buffer(image.shape, torch.float32).normal_(generator=g)
         x = self._float_image(image)
         out = torch.add(x, noise, alpha=sigma).clamp_(0, 1)
         return self._finish(data, x, out, _no_mask(image) if old is None else old, True, recorded)
