@@ -58,6 +58,14 @@ class SequenceStep(_Composition):
     def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
         return {"chosen": range(len(self.steps))}
 
+    def __call__(self, inputs: Any, generator: Any = None) -> Any:
+        # _Composition.__call__ without the params dict (a sequence draws nothing): per sample,
+        # a chain's own cost counts
+        self.check_inputs(inputs)
+        for step in self.steps:
+            inputs = step(inputs, generator)
+        return inputs
+
     @property
     def batchable(self) -> bool:
         return all(getattr(s, "batchable", False) for s in self.steps)
@@ -114,3 +122,11 @@ class RandomApplyStep(_Composition):
     def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
         applied = _uniform(generator) < self.p
         return {"chosen": range(len(self.steps)) if applied else ()}
+
+    def __call__(self, inputs: Any, generator: Any = None) -> Any:
+        # _Composition.__call__ with make_params' one draw inline (the same draw)
+        self.check_inputs(inputs)
+        if _uniform(generator) < self.p:
+            for step in self.steps:
+                inputs = step(inputs, generator)
+        return inputs
