@@ -27,19 +27,31 @@ its own generator, with exactly the draws of the per-sample call. An instance is
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar
 
+import numpy as np
 import torch
 
 from pipespec.params import Range, check_range
 from pipespec.step import Step
 
-from .api import check_name, mark_checked, prepare_images, split_options, validate_images
+from .api import (
+    _is_checked,
+    check_name,
+    mark_checked,
+    prepare_images,
+    split_options,
+    validate_images,
+)
 from .errors import CorruptParamError
 from .functional import REGISTRY, Record
 from .functional._common import cpu_generator
+from .functional.noise import SEVERITIES as _NOISE_SEVERITIES
 from .functional.registry import _always
+from .functional.seed import SEVERITIES as _SEED_SEVERITIES
+from .functional.seed import _randint
 
 __all__ = [
     "TRANSFORMS",
@@ -133,6 +145,47 @@ def _constant(b: int, value: int) -> torch.Tensor:
     return out
 
 
+_BUFFERS = threading.local()
+_BUFFER_MAX = 1 << 16  # elements: a 3x128x128 image's noise
+
+
+def _buffer(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """A scratch tensor for this thread, kept per shape and dtype when small (draws are made
+    into it in place: ``torch.rand(n)`` is ``empty(n).uniform_()``, ``torch.randn`` is
+    ``empty().normal_()``, ``torch.randint`` is ``empty().random_()``: the same draws, without
+    the allocation). The caller uses it before its next call on this thread."""
+    cache = _BUFFERS.__dict__
+    key = (shape, dtype)
+    buf = cache.get(key)
+    if buf is None:
+        buf = torch.empty(shape, dtype=dtype)
+        if buf.numel() <= _BUFFER_MAX:
+            cache[key] = buf
+    return buf
+
+
+def _known(t: torch.Tensor) -> np.ndarray | None:
+    """The numpy array under ``t`` when the last fast call on this thread made it."""
+    last = _BUFFERS.__dict__.get("last")
+    if last is not None:
+        if t is last[0]:
+            return last[1]
+        if t is last[2]:
+            return last[3]
+    return None
+
+
+def _array(t: torch.Tensor) -> np.ndarray:
+    """``t.numpy()``, from what the last fast call kept when it made ``t``."""
+    known = _known(t)
+    return t.numpy() if known is None else known
+
+
+def _uniforms(n: int, g: torch.Generator) -> list[float]:
+    """``torch.rand(n, generator=g, dtype=torch.float64).tolist()``, without the allocation."""
+    return _buffer((n,), torch.float64).uniform_(generator=g).tolist()
+
+
 class Corruption(Step):
     """Base class of the corruption steps: :meth:`make_params` (all the randomness, on CPU) and
     :meth:`transform` (the pure kernel plus the sample bookkeeping), per sample or per batch.
@@ -208,6 +261,134 @@ class Corruption(Step):
         if b == 0:
             return self._draw((0, c, h, w), None)
         return _cat_params([self._draw((1, c, h, w), g) for g in generators])
+
+    # -- the per-sample fast path ------------------------------------------------------
+    #: whether the class has a per-sample fast path (:meth:`_call_sample`)
+    _fast: ClassVar[bool] = False
+
+    def __call__(self, inputs: Any, generator: torch.Generator | None = None) -> Any:
+        """``transform(inputs, make_params(inputs, generator))`` after :meth:`check_inputs`.
+
+        A single sample dict whose image is a CPU (C, H, W) uint8 or contiguous float32
+        tensor (what a DataLoader worker hands a per-sample step) takes a shortcut where the
+        class has one: the same draws from ``generator``, in the same order, the same pixels,
+        mask and record, without the batch bookkeeping (tensors of params, batch dims, the
+        generic dict update); tests/test_corruptdata_transforms.py pins the two as equal."""
+        if self._fast and type(inputs) is dict:
+            image = inputs.get("image")
+            old = inputs.get("mask")
+            last = _BUFFERS.__dict__.get("last")
+            if (
+                last is not None
+                and image is last[0]
+                and image._version == last[4]
+                and image.shape == last[6]
+                and not image.requires_grad
+                and (old is None or (old is last[2] and old._version == last[5]))
+            ):  # the sample the last fast call on this thread made, untouched: all known
+                if self._fast_ok(image):
+                    self.check(image)
+                    return self._call_sample(inputs, image, old, cpu_generator(generator))
+            elif (
+                type(image) is torch.Tensor
+                and image.dim() == 3
+                and image.is_cpu
+                and not image.requires_grad
+                and (
+                    image.dtype is torch.uint8
+                    or (image.dtype is torch.float32 and image.is_contiguous())
+                )
+                and self._fast_ok(image)
+                and (
+                    old is None
+                    or (
+                        type(old) is torch.Tensor
+                        and old.dtype is torch.bool
+                        and old.is_cpu
+                        and old.shape == image.shape[1:]
+                    )
+                )
+            ):
+                if not (image.dtype is torch.float32 and _is_checked(image)):
+                    validate_images(image, f"{self.name}: sample['image']")
+                self.check(image)
+                return self._call_sample(inputs, image, old, cpu_generator(generator))
+        return super().__call__(inputs, generator)
+
+    def _fast_ok(self, image: torch.Tensor) -> bool:
+        """Whether this instance's options allow the fast path (checked before any draw)."""
+        return True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        raise NotImplementedError  # pragma: no cover - only classes with _fast = True
+
+    def _sample_severity(self, g: torch.Generator) -> tuple[int, int]:
+        """(the severity the params read, the severity recorded): the draw of :meth:`_draw`."""
+        lo, hi = self._severity
+        if not self.uses_severity:
+            return lo, 0
+        if lo == hi:
+            return lo, lo
+        s = _buffer((), torch.int64).random_(lo, hi + 1, generator=g).tolist()
+        return s, s
+
+    @staticmethod
+    def _float_image_array(image: torch.Tensor) -> tuple[torch.Tensor, np.ndarray | None]:
+        """The image as the kernels take it (uint8 / 255 into float32, as prepare_images), and
+        its numpy array where known."""
+        if image.dtype is torch.uint8:  # numpy's true division: the same floats, half the time
+            arr = np.divide(image.numpy(), np.float32(255.0), dtype=np.float32, order="C")
+            return torch.from_numpy(arr), arr
+        return image, _known(image)
+
+    @classmethod
+    def _float_image(cls, image: torch.Tensor) -> torch.Tensor:
+        return cls._float_image_array(image)[0]
+
+    def _finish(
+        self,
+        data: dict,
+        clean: torch.Tensor,
+        out: torch.Tensor,
+        mask: torch.Tensor,
+        applied: bool,
+        severity: int,
+        out_array: np.ndarray | None = None,
+        mask_array: np.ndarray | None = None,
+    ) -> dict:
+        """The new sample dict, keys and values as :meth:`_transform_dict` gives them.
+
+        ``out_array``, ``mask_array``: the numpy arrays under ``out`` and ``mask`` where known;
+        with the two tensors they are kept for this thread's next fast call (small images only),
+        which then skips the checks and the ``.numpy()`` calls."""
+        result = dict(data)
+        result["image"] = out
+        mark_checked(out)
+        if out.numel() <= _BUFFER_MAX:
+            if mask_array is None:
+                mask_array = _known(mask)
+            _BUFFERS.last = (
+                out,
+                out_array,
+                mask,
+                mask_array,
+                out._version,
+                mask._version,
+                out.shape,
+            )
+        else:
+            _BUFFERS.last = None
+        if "clean" not in result:
+            result["clean"] = clean
+        result["mask"] = mask
+        prev = data.get("corruption") or ""
+        if applied:
+            prev = f"{prev}+{self.name}" if prev else self.name
+        result["corruption"] = prev
+        result["severity"] = max(int(data.get("severity", 0)), severity)
+        return result
 
     # -- transform ---------------------------------------------------------------------
     def kernel(
@@ -325,6 +506,22 @@ class GaussianNoise(Corruption):
     def uses_severity(self) -> bool:
         return self.sigma is None
 
+    _fast = True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        s, recorded = self._sample_severity(g)
+        sigma = float(_NOISE_SEVERITIES[self.name][s - 1] if self.sigma is None else self.sigma)
+        # torch.randn's draws (normal_ on float32s of the shape), into a buffer when small
+        noise = _buffer(image.shape, torch.float32).normal_(generator=g)
+        x = self._float_image(image)
+        out = torch.add(x, noise, alpha=sigma).clamp_(0, 1)
+        if old is not None:
+            return self._finish(data, x, out, old, True, recorded)
+        arr = np.zeros(image.shape[1:], dtype=np.bool_)
+        return self._finish(data, x, out, torch.from_numpy(arr), True, recorded, None, arr)
+
 
 class BlackPatches(Corruption):
     """Black rectangles: ``count`` patches (inclusive range), sides of ``size`` pixels
@@ -351,6 +548,37 @@ class BlackPatches(Corruption):
     @property
     def uses_severity(self) -> bool:
         return self.count is None or self.size is None
+
+    _fast = True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        s, recorded = self._sample_severity(g)
+        _, h, w = image.shape
+        row = _SEED_SEVERITIES[self.name][s - 1]
+        count, size = self.options["count"], self.options["size"]
+        c_lo, c_hi = row[0] if count is None else count
+        if size is None:
+            side = min(h, w)
+            s_lo, s_hi = max(1, round(row[1][0] * side)), max(1, round(row[1][1] * side))
+        else:
+            s_lo, s_hi = size
+        k = c_hi  # the draws of black_patches_params: count, then k heights, widths, tops, lefts
+        u = _uniforms(1 + 4 * k, g)
+        x, xa = self._float_image_array(image)
+        pixels = (_array(x) if xa is None else xa).copy()  # a fresh copy, blacked out box by box
+        arr = np.zeros((h, w), dtype=np.bool_) if old is None else _array(old).copy()
+        for j in range(_randint(c_lo, c_hi, u[0])):
+            bh = min(_randint(s_lo, s_hi, u[1 + j]), h)
+            bw = min(_randint(s_lo, s_hi, u[1 + k + j]), w)
+            if bh > 0 and bw > 0:
+                top = _randint(0, h - bh, u[1 + 2 * k + j])
+                left = _randint(0, w - bw, u[1 + 3 * k + j])
+                arr[top : top + bh, left : left + bw] = True
+                pixels[:, top : top + bh, left : left + bw] = 0.0
+        out = torch.from_numpy(pixels)
+        return self._finish(data, x, out, torch.from_numpy(arr), True, recorded, pixels, arr)
 
 
 class RandomCrop(Corruption):
@@ -389,6 +617,34 @@ class RandomCrop(Corruption):
                 f"padding {pad}; use a smaller size or more padding"
             )
 
+    _fast = True
+
+    def _fast_ok(self, image: torch.Tensor) -> bool:
+        return not self.resize
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        s, recorded = self._sample_severity(g)
+        _, h, w = image.shape
+        size, pad = self.options["size"], self.options["padding"]
+        if size is None:
+            f = _SEED_SEVERITIES[self.name][s - 1]
+            wh, ww = min(max(round(f * h), 1), h), min(max(round(f * w), 1), w)
+        else:
+            wh, ww = size
+        u_top, u_left = _uniforms(2, g)
+        top = _randint(-pad, h + pad - wh, u_top)
+        left = _randint(-pad, w + pad - ww, u_left)
+        kept = (slice(max(top, 0), max(top + wh, 0)), slice(max(left, 0), max(left + ww, 0)))
+        arr = np.ones((h, w), dtype=np.bool_)  # removed outside the window, as before inside
+        arr[kept] = False if old is None else _array(old)[kept]
+        x, xa = self._float_image_array(image)
+        pixels = np.zeros(x.shape, dtype=np.float32)  # black, but for the window
+        pixels[(slice(None), *kept)] = (_array(x) if xa is None else xa)[(slice(None), *kept)]
+        out = torch.from_numpy(pixels)
+        return self._finish(data, x, out, torch.from_numpy(arr), True, recorded, pixels, arr)
+
 
 class Reflect(Corruption):
     """Mirror images left-right with probability ``horizontal`` and top-bottom with
@@ -409,6 +665,35 @@ class Reflect(Corruption):
         self.horizontal, self.vertical = horizontal, vertical
         self.options = {"horizontal": float(horizontal), "vertical": float(vertical)}
         self._split()
+
+    _fast = True
+
+    def _call_sample(
+        self, data: dict, image: torch.Tensor, old: torch.Tensor | None, g: torch.Generator
+    ) -> dict:
+        u_h, u_v = _uniforms(2, g)
+        dims = (-2, -1) if u_h < self.options["horizontal"] else (-2,)
+        if not u_v < self.options["vertical"]:
+            dims = dims[1:]
+        x, pixels = self._float_image_array(image)
+        if not dims:
+            if old is not None:
+                return self._finish(data, x, x, old, False, 0, pixels)
+            arr = np.zeros(image.shape[1:], dtype=np.bool_)
+            return self._finish(data, x, x, torch.from_numpy(arr), False, 0, pixels, arr)
+        flip = (
+            slice(None, None, -1) if -2 in dims else slice(None),
+            slice(None, None, -1) if -1 in dims else slice(None),
+        )
+        pixels = np.ascontiguousarray(
+            (_array(x) if pixels is None else pixels)[:, flip[0], flip[1]]
+        )
+        if old is None:
+            arr = np.zeros(image.shape[1:], dtype=np.bool_)
+        else:
+            arr = np.ascontiguousarray(_array(old)[flip])
+        out, mask = torch.from_numpy(pixels), torch.from_numpy(arr)
+        return self._finish(data, x, out, mask, True, 0, pixels, arr)
 
 
 # ----------------------------------------------------------------------------- CIFAR-10-C

@@ -9,6 +9,7 @@ A sequence of batchable steps is itself batchable; the random choices are per-sa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,18 @@ import torch
 from .step import Step
 
 __all__ = ["OneOfStep", "RandomApplyStep", "SequenceStep", "SomeOfStep", "Step"]
+
+
+_BUFFERS = threading.local()
+
+
+def _uniform(generator: torch.Generator | None) -> float:
+    """``float(torch.rand((), generator=generator))``, the same draw (``uniform_`` on one
+    float32), into a 0-dim buffer kept per thread: no allocation, no ``aten::item``."""
+    buf = getattr(_BUFFERS, "u", None)
+    if buf is None:
+        buf = _BUFFERS.u = torch.empty(())
+    return buf.uniform_(generator=generator).tolist()
 
 
 class _Composition(Step):
@@ -44,6 +57,14 @@ class SequenceStep(_Composition):
 
     def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
         return {"chosen": range(len(self.steps))}
+
+    def __call__(self, inputs: Any, generator: Any = None) -> Any:
+        # _Composition.__call__ without the params dict (a sequence draws nothing): per sample,
+        # a chain's own cost counts
+        self.check_inputs(inputs)
+        for step in self.steps:
+            inputs = step(inputs, generator)
+        return inputs
 
     @property
     def batchable(self) -> bool:
@@ -99,5 +120,13 @@ class RandomApplyStep(_Composition):
         self.p = p
 
     def make_params(self, inputs: Any, generator: Any) -> dict[str, Any]:
-        applied = float(torch.rand((), generator=generator)) < self.p
+        applied = _uniform(generator) < self.p
         return {"chosen": range(len(self.steps)) if applied else ()}
+
+    def __call__(self, inputs: Any, generator: Any = None) -> Any:
+        # _Composition.__call__ with make_params' one draw inline (the same draw)
+        self.check_inputs(inputs)
+        if _uniform(generator) < self.p:
+            for step in self.steps:
+                inputs = step(inputs, generator)
+        return inputs

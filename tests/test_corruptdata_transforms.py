@@ -472,3 +472,64 @@ def test_one_record_per_corruption_and_a_duplicate_name_is_refused() -> None:
     with pytest.raises(CorruptError, match="'contrast' is already registered"):
         register(record)
     assert REGISTRY["contrast"] is record
+
+
+# ----------------------------------------------------------------------------- per-sample fast path
+
+
+FAST_STEPS = [
+    corruptdata.Reflect(horizontal=0.5, vertical=0.5),
+    corruptdata.Reflect(horizontal=True, vertical=True),
+    corruptdata.RandomCrop(size=24),
+    corruptdata.RandomCrop(severity=(1, 5)),
+    corruptdata.RandomCrop(size=(5, 30), padding=3),
+    corruptdata.BlackPatches(count=(1, 3), size=(3, 8)),
+    corruptdata.BlackPatches(severity=(1, 5)),
+    corruptdata.BlackPatches(count=(0, 4), size=(1, 40)),
+    corruptdata.GaussianNoise(severity=(1, 5)),
+    corruptdata.GaussianNoise(sigma=0.3),
+]
+
+
+def _same_sample(got: dict, want: dict) -> None:
+    assert list(got) == list(want)
+    for key, value in want.items():
+        if isinstance(value, torch.Tensor):
+            assert value.dtype == got[key].dtype and torch.equal(value, got[key]), key
+        else:
+            assert type(value) is type(got[key]) and value == got[key], key
+
+
+def test_the_per_sample_fast_path_equals_transform_of_make_params() -> None:
+    """A sample dict with a (C, H, W) uint8 or float32 image takes the seed steps' shortcut:
+    the same draws (generator state after), pixels, mask, keys in order, record and severity
+    as ``transform(sample, make_params(sample, g))``, on fresh samples and along a chain (where
+    a step takes the sample the previous fast call made)."""
+    from pipespec.step import Step
+
+    for seed in range(12):
+        shape = (3, 32, 31) if seed % 2 else (1, 28, 32)
+        image = (make_images("random", 1, shape[0], *shape[1:], seed)[0] * 255).to(torch.uint8)
+        for step in FAST_STEPS:  # a fresh sample, uint8 and float32
+            for inputs in ({"image": image}, {"image": image.float() / 255, "label": 1}):
+                fast, slow = _gen(seed), _gen(seed)
+                _same_sample(step(inputs, fast), Step.__call__(step, inputs, slow))
+                assert torch.equal(fast.get_state(), slow.get_state()), step
+        fast, slow = _gen(seed), _gen(seed)
+        a: dict[str, Any] = {"image": image, "label": seed}
+        b = dict(a)
+        for step in FAST_STEPS + FAST_STEPS[::-1]:  # a chain: each step takes the last output
+            a, b = step(a, fast), Step.__call__(step, b, slow)
+            _same_sample(a, b)
+        assert torch.equal(fast.get_state(), slow.get_state())
+
+
+def test_the_fast_path_checks_a_sample_written_to_since() -> None:
+    """An image the previous step made and someone wrote to is checked again (range)."""
+    s = corruptdata.Reflect(horizontal=True)(_sample(), _gen(0))
+    s["image"].mul_(0.5)
+    step = corruptdata.GaussianNoise(sigma=0.0)
+    torch.testing.assert_close(step(s, _gen(0))["image"], s["image"])
+    s["image"].add_(2.0)
+    with pytest.raises(CorruptParamError, match=r"\[0, 1\]"):
+        step(s, _gen(0))

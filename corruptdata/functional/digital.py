@@ -88,6 +88,13 @@ def _quantize8(x: torch.Tensor) -> torch.Tensor:
     return torch.floor_(x.mul(255.0).add_(0.5)).clamp_(0, 255)
 
 
+def _quantize_u8(x: torch.Tensor) -> torch.Tensor:
+    """:func:`_quantize8` as uint8 on CPU in three passes instead of five: for x in [0, 1]
+    (validated), ``x * 255 + 0.5`` lies in [0.5, 255.5], where the cast's truncation is the
+    floor and no clamp is needed."""
+    return x.mul(255.0).add_(0.5).to("cpu", torch.uint8)
+
+
 # ----------------------------------------------------------------------------- brightness
 
 
@@ -272,7 +279,7 @@ def _codec_pool(pid: int, workers: int) -> ThreadPoolExecutor:
 
 def _jpeg_block(images: torch.Tensor, quality: int) -> torch.Tensor:
     """8-bit JPEG round trip of a (n, C, H, W) float block: float (n, C, H, W) on CPU."""
-    u8 = _quantize8(images).to("cpu", torch.uint8)
+    u8 = _quantize_u8(images)
     try:
         out = _jpeg_torchvision(u8, quality)
     except (ImportError, AttributeError, RuntimeError):
@@ -287,7 +294,7 @@ def _jpeg_block_numpy(arr: np.ndarray, quality: int, dest: np.ndarray) -> None:
     of the process (libgomp throttles its spinning once it holds more threads than cores)."""
     v = arr * np.float32(255.0)
     v += np.float32(0.5)
-    u8 = np.clip(np.floor(v, out=v), 0, 255, out=v).astype(np.uint8)
+    u8 = v.astype(np.uint8)  # truncation: floor of v in [0.5, 255.5], as _quantize_u8
     try:
         out = _jpeg_torchvision(torch.from_numpy(u8), quality, stack=False)
         out = np.stack([image.numpy() for image in out])
