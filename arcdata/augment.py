@@ -41,7 +41,7 @@ from pipespec.params import Range
 from pipespec.step import Step
 
 from .errors import ArcError
-from .task import as_numpy
+from .task import as_uint8_grid
 
 __all__ = [
     "DIHEDRAL_INVERSE",
@@ -482,17 +482,7 @@ def _augment_unchecked(g: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
 
 
 def _as_numpy_grid(grid: Any) -> np.ndarray:
-    try:
-        g = as_numpy(grid)
-    except (ValueError, TypeError) as err:
-        raise ArcError(f"expected a rectangular 2-D grid ({err})") from None
-    if g.ndim != 2:
-        raise ArcError(f"invert expects a 2-D grid, got shape {g.shape}")
-    if g.dtype != np.uint8:
-        if g.size and (g.min() < 0 or g.max() > 255):
-            raise ArcError(f"invert expects values in 0..255, got {g.min()}..{g.max()}")
-        g = g.astype(np.uint8)
-    return g
+    return as_uint8_grid(grid, "grid")
 
 
 def invert(grid_or_sample: Any, aug: Mapping[str, Any] | None = None) -> Any:

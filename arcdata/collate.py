@@ -38,7 +38,7 @@ import torch
 from pipespec import Range
 
 from .errors import ArcError
-from .task import as_numpy
+from .task import as_numpy, as_uint8_grid
 
 __all__ = [
     "ArcPad",
@@ -123,7 +123,7 @@ def _pad_grids(
     """
     allowed_max, extra_ok = (9, None) if eos else (9, pad_value)
     grids = [
-        None if g is None else _as_grid(g, what, i, allowed_max, extra_ok)
+        None if g is None else as_uint8_grid(g, f"arc collate: {what} {i}", allowed_max, extra_ok)
         for i, g in enumerate(grids)
     ]
     n = len(grids)
@@ -181,30 +181,6 @@ def _check_dtype(dtype: Any) -> str:
             f"numpy dtype). Got {dtype!r}."
         )
     return name
-
-
-def _as_grid(g: Any, what: str, i: int, allowed_max: int, extra_ok: int | None) -> np.ndarray:
-    """A 2-D uint8 array from an array, tensor or nested list, colours checked."""
-    try:
-        a = as_numpy(g)
-    except (ValueError, TypeError) as err:
-        raise ArcError(f"arc collate: {what} {i} is not a rectangular grid ({err})") from None
-    if a.ndim != 2:
-        raise ArcError(f"arc collate: {what} {i} has shape {a.shape}, expected (H, W)")
-    if a.dtype == np.uint8 and a.size and int(a.max()) <= allowed_max:
-        return a
-    if a.dtype.kind not in "iub":
-        raise ArcError(f"arc collate: {what} {i} has dtype {a.dtype}, expected integer colours")
-    if a.size:
-        bad = (a < 0) | (a > allowed_max)
-        if extra_ok is not None:
-            bad &= a != extra_ok
-        if bad.any():
-            v = a[bad].flat[0]
-            raise ArcError(
-                f"arc collate: {what} {i} holds {v}, expected colours 0..{allowed_max}"
-            )
-    return a.astype(np.uint8)
 
 
 class ArcPad:

@@ -54,6 +54,24 @@ def as_grid(grid: Any, what: str = "") -> np.ndarray:
     return a
 
 
+def as_uint8_grid(
+    grid: Any, what: str = "", allowed_max: int = 255, extra_ok: int | None = None
+) -> np.ndarray:
+    """:func:`as_grid`, with every value in 0..``allowed_max`` (or equal to ``extra_ok``, e.g.
+    a pad value), as uint8 (no copy when it already is); ArcError naming ``what`` otherwise."""
+    a = as_grid(grid, what)
+    if a.dtype == np.uint8 and (not a.size or int(a.max()) <= allowed_max):
+        return a
+    if a.size:
+        bad = (a < 0) | (a > allowed_max)
+        if extra_ok is not None:
+            bad &= a != extra_ok
+        if bad.any():
+            where = f"{what}: " if what else ""
+            raise ArcError(f"{where}holds {a[bad].flat[0]}, expected colours 0..{allowed_max}")
+    return a.astype(np.uint8)
+
+
 def _whole(a: np.ndarray) -> bool:
     """Integer colours: an integer dtype, or floats with whole values (a model's float output)."""
     if a.dtype.kind in "iub":
