@@ -289,6 +289,17 @@ def is_fixture(root: str | Path, *, variant: str = "cifar10") -> bool:
 # datasets
 
 
+_NOTED: set[str] = set()
+
+
+def _note_once(message: str) -> None:
+    """Tell the user (stderr) that fixture data stands in for CIFAR: once per process and
+    message, not once per dataset built (train and test splits, every worker, every bench run)."""
+    if message not in _NOTED:
+        _NOTED.add(message)
+        print(message, file=sys.stderr)
+
+
 class _CifarBase(Dataset):
     variant = "cifar10"
 
@@ -310,17 +321,15 @@ class _CifarBase(Dataset):
             if not fixture or _find_layout(self.root, self.variant) is not None:
                 raise
             arrays = _fixture_split(self.variant, train)
-            print(
+            _note_once(
                 f"corruptdata: no {self.variant} at {self.root}: using a "
-                f"{len(arrays.images)}-image fixture in the CIFAR format",
-                file=sys.stderr,
+                f"{len(arrays.images)}-image fixture in the CIFAR format"
             )
         else:
             if arrays.is_fixture:
-                print(
+                _note_once(
                     f"corruptdata: {arrays.folder} holds corruptdata's {len(arrays.images)}-image "
-                    f"fixture, not {self.variant}; delete it and download the real data to train",
-                    file=sys.stderr,
+                    f"fixture, not {self.variant}; delete it and download the real data to train"
                 )
         self.images = torch.from_numpy(np.ascontiguousarray(arrays.images))
         self.labels = torch.from_numpy(arrays.labels)

@@ -526,3 +526,16 @@ def test_no_import_cycle_between_the_data_modules() -> None:
         return any(d == b or (d not in seen and reaches(d, b, seen | {d})) for d in graph[a])
 
     assert not [m for m in mods if reaches(m, m)], graph
+
+
+def test_the_fixture_notice_is_printed_once_per_process(tmp_path, capsys, monkeypatch):
+    """Building the train and test splits (and every bench run) used to repeat it each time."""
+    import corruptdata.cifar as cifar_module
+
+    monkeypatch.setattr(cifar_module, "_NOTED", set())
+    assert _fixture.ensure_fixture(tmp_path)
+    capsys.readouterr()
+    for train in (True, False, True):
+        cifar_module.Cifar10(str(tmp_path), train=train)
+    err = capsys.readouterr().err
+    assert err.count("holds corruptdata's") == 1 and "fixture, not cifar10" in err
