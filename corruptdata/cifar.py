@@ -292,11 +292,11 @@ def is_fixture(root: str | Path, *, variant: str = "cifar10") -> bool:
 _NOTED: set[str] = set()
 
 
-def _note_once(message: str) -> None:
+def _note_once(key: str, message: str) -> None:
     """Tell the user (stderr) that fixture data stands in for CIFAR: once per process and
-    message, not once per dataset built (train and test splits, every worker, every bench run)."""
-    if message not in _NOTED:
-        _NOTED.add(message)
+    folder, not once per dataset built (train and test splits, every worker, every bench run)."""
+    if key not in _NOTED:
+        _NOTED.add(key)
         print(message, file=sys.stderr)
 
 
@@ -322,12 +322,14 @@ class _CifarBase(Dataset):
                 raise
             arrays = _fixture_split(self.variant, train)
             _note_once(
+                f"{self.variant} missing at {self.root}",
                 f"corruptdata: no {self.variant} at {self.root}: using a "
                 f"{len(arrays.images)}-image fixture in the CIFAR format"
             )
         else:
             if arrays.is_fixture:
                 _note_once(
+                    f"{self.variant} fixture at {arrays.folder}",
                     f"corruptdata: {arrays.folder} holds corruptdata's {len(arrays.images)}-image "
                     f"fixture, not {self.variant}; delete it and download the real data to train"
                 )
