@@ -233,111 +233,119 @@ def fit(
         w, batch = check_weights(as_float(weights, "weights", xt.dtype, xt.device), batch, n)
     lam = check_ridge(ridge, batch, t, multi, xt)
     nb = int(torch.Size(batch).numel())
-    xf = xt.expand(*batch, n).reshape(nb, n)
-    b = b.bind(xt.expand(*batch, n))
-    full = None  # a user callable sees x with its own batch shape, in one piece
-    if not b.chunkable:
-        full = b(xt)
-        full = full.expand(*batch, n, full.shape[-1]).reshape(nb, n, full.shape[-1])
-    p = b.n_features
-    n_eff = n if w is None else int((w > 0).sum(-1).min())
-    if n_eff < p and not bool((lam > 0).all()):
-        warnings.warn(
-            f"{n_eff} point(s) for {p} parameters: the system is underdetermined; returning the "
-            "minimum-norm solution (add points, lower the degree, or use ridge > 0).",
-            UnderdeterminedWarning,
-            stacklevel=2,
-        )
-    ymat = yt if multi else yt.unsqueeze(-1)
-    Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
-    W = None if w is None else w.reshape(nb, n)
-    L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
     # On CPU, solve cache-sized chunks of datasets: every pass over the design then stays in cache.
     elems = _CHUNK if solver in ("auto", "cholesky", "normal") else _CHUNK // 2
-    step = nb if xt.device.type != "cpu" or not b.chunkable else max(1, elems // (n * p))
-    starts = list(range(0, max(nb, 1), max(step, 1)))
-    resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
-    sols: list[Solution | None] = [None] * len(starts)
-
-    def run(todo: list[int]) -> None:
-        """Solve the chunks ``todo`` (indices into ``starts``), reusing one design buffer."""
-        buf = xt.new_empty(step, p, n) if len(starts) > 1 and isinstance(b, Polynomial) else None
-        for i in todo:
-            s = starts[i]
-            sl = slice(s, s + step)
-            if full is not None:
-                X = full[sl]
-            else:
-                out = None if buf is None else buf[: min(step, nb - s)]
-                X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
-            # a polynomial column's size grows with its degree: the last one overflows first
-            probe = X[..., -1] if isinstance(b, Polynomial) else X
-            if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
-                raise InputError(
-                    f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
-                    f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
-                    "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
-                )
-            sol = solve(
-                X,
-                Y[sl],
-                ridge=None if L is None else L[sl],
-                weights=None if W is None else W[sl],
-                unpenalised=b.constant_index if intercept else None,
-                solver=solver,
-                rcond=rcond,
-                hankel=b.hankel,
-            )
-            sols[i] = sol
-            torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
-
-    if threads is None and xt.device.type == "cpu" and len(starts) > 1:
-        # many small problems: one thread measured fastest at every load tried (docs/linfit.md)
+    cpu = xt.device.type == "cpu"
+    step = nb if not cpu or not b.chunkable else max(1, elems // (n * max(b.n_features, 1)))
+    many = cpu and nb > step  # many small problems, solved in chunks
+    if threads is None and many:
+        # one thread measured fastest at every load tried (docs/linfit.md)
         nthreads = 1
-    with use_threads(nthreads):
-        run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
-    done = [s for s in sols if s is not None]
-    sol = done[0] if len(done) == 1 else Solution.concat(done)
-    if solver == "normal":
-        warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
-    if solver != "auto" and bool(sol.fallback.any()):
-        warnings.warn(
-            f"solver={solver!r}: {int(sol.fallback.sum())} of {nb} dataset(s) were ill-conditioned "
-            "or rank-deficient for it and were solved with QR/SVD instead (see fit.fallback).",
-            SolverFallbackWarning,
-            stacklevel=2,
-        )
-    check_overflow(sol.coef, resid, xt, yt)
-    if n_eff >= p:
-        unpen = (lam.reshape(nb, t) == 0).any(-1)
-        deficient = (sol.rank < p) & unpen
-        if bool(deficient.any()):
-            k = int(deficient.sum())
+    # Every operation of such a call runs with one intra-op thread, the whole-batch checks too: a
+    # two-thread reduction over the batch waits for a scheduler slice (4-8 ms, measured) whenever
+    # another process holds a core, where one thread takes 0.1-0.2 ms.
+    with use_threads(1 if many else nthreads):
+        xf = xt.expand(*batch, n).reshape(nb, n)
+        b = b.bind(xt.expand(*batch, n))
+        full = None  # a user callable sees x with its own batch shape, in one piece
+        if not b.chunkable:
+            full = b(xt)
+            full = full.expand(*batch, n, full.shape[-1]).reshape(nb, n, full.shape[-1])
+        p = b.n_features
+        n_eff = n if w is None else int((w > 0).sum(-1).min())
+        if n_eff < p and not bool((lam > 0).all()):
             warnings.warn(
-                f"{k} of {nb} dataset(s) have a rank-deficient design (rank "
-                f"{int(sol.rank[deficient].min())} < {p} parameters: repeated x, or a degree too "
-                "high for the distinct points); the minimum-norm solution is returned (see "
-                "fit.rank; lower the degree or add ridge > 0).",
-                RankDeficientWarning,
+                f"{n_eff} point(s) for {p} parameters: the system is underdetermined; returning the "
+                "minimum-norm solution (add points, lower the degree, or use ridge > 0).",
+                UnderdeterminedWarning,
                 stacklevel=2,
             )
-    coef = sol.coef.reshape(*batch, p, t)
-    resid = resid.reshape(*batch, n, t)
-    if not multi:
-        coef, resid = coef.squeeze(-1), resid.squeeze(-1)
-    return LinearFit(
-        coef=coef,
-        basis=b,
-        residuals=resid,
-        rank=sol.rank.reshape(batch),
-        solver=sol.solver,
-        fallback=sol.fallback.reshape(batch),
-        ridge=lam if multi else lam.squeeze(-1),
-        intercept=intercept,
-        multi_target=multi,
-        _solution=sol,
-        _batch=torch.Size(batch),
-    )
+        ymat = yt if multi else yt.unsqueeze(-1)
+        Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
+        W = None if w is None else w.reshape(nb, n)
+        L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
+        starts = list(range(0, max(nb, 1), max(step, 1)))
+        resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
+        sols: list[Solution | None] = [None] * len(starts)
+
+        def run(todo: list[int]) -> None:
+            """Solve the chunks ``todo`` (indices into ``starts``), reusing one design buffer."""
+            buf = (
+                xt.new_empty(step, p, n) if len(starts) > 1 and isinstance(b, Polynomial) else None
+            )
+            for i in todo:
+                s = starts[i]
+                sl = slice(s, s + step)
+                if full is not None:
+                    X = full[sl]
+                else:
+                    out = None if buf is None else buf[: min(step, nb - s)]
+                    X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
+                # a polynomial column's size grows with its degree: the last one overflows first
+                probe = X[..., -1] if isinstance(b, Polynomial) else X
+                if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
+                    raise InputError(
+                        f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
+                        f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
+                        "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+                    )
+                sol = solve(
+                    X,
+                    Y[sl],
+                    ridge=None if L is None else L[sl],
+                    weights=None if W is None else W[sl],
+                    unpenalised=b.constant_index if intercept else None,
+                    solver=solver,
+                    rcond=rcond,
+                    hankel=b.hankel,
+                )
+                sols[i] = sol
+                torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
+
+        with use_threads(nthreads):
+            run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
+        done = [s for s in sols if s is not None]
+        sol = done[0] if len(done) == 1 else Solution.concat(done)
+        if solver == "normal":
+            warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
+        if solver != "auto" and bool(sol.fallback.any()):
+            warnings.warn(
+                f"solver={solver!r}: {int(sol.fallback.sum())} of {nb} dataset(s) were ill-conditioned "
+                "or rank-deficient for it and were solved with QR/SVD instead (see fit.fallback).",
+                SolverFallbackWarning,
+                stacklevel=2,
+            )
+        check_overflow(sol.coef, resid, xt, yt)
+        if n_eff >= p:
+            unpen = (lam.reshape(nb, t) == 0).any(-1)
+            deficient = (sol.rank < p) & unpen
+            if bool(deficient.any()):
+                k = int(deficient.sum())
+                warnings.warn(
+                    f"{k} of {nb} dataset(s) have a rank-deficient design (rank "
+                    f"{int(sol.rank[deficient].min())} < {p} parameters: repeated x, or a degree too "
+                    "high for the distinct points); the minimum-norm solution is returned (see "
+                    "fit.rank; lower the degree or add ridge > 0).",
+                    RankDeficientWarning,
+                    stacklevel=2,
+                )
+        coef = sol.coef.reshape(*batch, p, t)
+        resid = resid.reshape(*batch, n, t)
+        if not multi:
+            coef, resid = coef.squeeze(-1), resid.squeeze(-1)
+        return LinearFit(
+            coef=coef,
+            basis=b,
+            residuals=resid,
+            rank=sol.rank.reshape(batch),
+            solver=sol.solver,
+            fallback=sol.fallback.reshape(batch),
+            ridge=lam if multi else lam.squeeze(-1),
+            intercept=intercept,
+            multi_target=multi,
+            _solution=sol,
+            _batch=torch.Size(batch),
+        )
 
 
 class LinearModel:

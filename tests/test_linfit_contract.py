@@ -165,7 +165,9 @@ def test_threads_argument_and_context_helper():
     before = torch.get_num_threads()
     one = linfit.fit(x, y, "poly", 9, threads=1)
     two = linfit.fit(x, y, "poly", 9, threads=2)
+    default = linfit.fit(x, y, "poly", 9)  # whole call on one intra-op thread, then restored
     assert torch.equal(one.coef, two.coef)  # chunks are solved the same way on any thread
+    assert torch.equal(one.coef, default.coef)
     assert torch.get_num_threads() == before
     with linfit.threads(1):
         assert torch.get_num_threads() == 1
