@@ -37,7 +37,8 @@ class Jitter(Step):
 
 
 class Pid(Step):
-    """Record the process that ran it in ``pid`` (a batch step: where do batch steps run?)."""
+    """Record the process that ran it in ``pid`` and torch's intra-op threads there in
+    ``threads`` (a batch step: where, and how, do batch steps run?)."""
 
     name = "t_pid"
 
@@ -45,7 +46,7 @@ class Pid(Step):
         return {}
 
     def transform(self, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        return {**inputs, "pid": os.getpid()}
+        return {**inputs, "pid": os.getpid(), "threads": torch.get_num_threads()}
 
 
 class Loads(Dataset):

@@ -244,8 +244,13 @@ def test_cpu_batch_steps_run_in_the_worker_that_collated(workers: int) -> None:
         "batch_steps": [{"t_pid": {}}],
         "loader": {"batch_size": 4, "num_workers": workers},
     }
-    pids = {b["pid"] for b in pipespec.build_loader(spec)}
+    before = torch.get_num_threads()
+    batches = list(pipespec.build_loader(spec))
+    pids = {b["pid"] for b in batches}
     assert (pids == {os.getpid()}) if workers == 0 else (os.getpid() not in pids and pids)
+    # one intra-op thread wherever they run (as DataLoader's workers have); setting restored
+    assert {b["threads"] for b in batches} == {1}
+    assert torch.get_num_threads() == before
 
 
 def test_gaussian_noise_moved_to_batch_steps_gives_the_same_pixels(tmp_path: Any) -> None:
