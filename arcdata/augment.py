@@ -416,15 +416,24 @@ def _bad_record(aug: Any, err: Exception) -> ArcError:
     return ArcError(f"not a valid aug record ({type(err).__name__}: {err}): {aug!r}"[:300])
 
 
-def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
+def _replay(
+    apply: Callable[[np.ndarray, Mapping[str, Any]], np.ndarray],
+    grid: np.ndarray,
+    aug: Any,
+) -> np.ndarray:
+    """``apply(grid, aug)``, with a malformed ``aug`` record reported as one ArcError."""
     if not isinstance(aug, Mapping):
         raise ArcError(f"aug should be the dict a sample carries. Got {type(aug).__name__}.")
     try:
-        return _invert_grid_unchecked(grid, aug)
+        return apply(grid, aug)
     except ArcError:
         raise
     except (KeyError, IndexError, TypeError, ValueError) as err:
         raise _bad_record(aug, err) from None
+
+
+def _invert_grid(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
+    return _replay(_invert_grid_unchecked, grid, aug)
 
 
 def _invert_grid_unchecked(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
@@ -451,15 +460,7 @@ def _invert_grid_unchecked(grid: np.ndarray, aug: Mapping[str, Any]) -> np.ndarr
 def augment_grid(grid: Any, aug: Mapping[str, Any]) -> np.ndarray:
     """Replay a recorded ``aug`` on another grid (e.g. a target, to compare with a prediction
     made on the augmented view): the forward of :func:`invert`. ``shuffle_pairs`` is ignored."""
-    g = _as_numpy_grid(grid)
-    if not isinstance(aug, Mapping):
-        raise ArcError(f"aug should be the dict a sample carries. Got {type(aug).__name__}.")
-    try:
-        return _augment_unchecked(g, aug)
-    except ArcError:
-        raise
-    except (KeyError, IndexError, TypeError, ValueError) as err:
-        raise _bad_record(aug, err) from None
+    return _replay(_augment_unchecked, _as_numpy_grid(grid), aug)
 
 
 def _augment_unchecked(g: np.ndarray, aug: Mapping[str, Any]) -> np.ndarray:
