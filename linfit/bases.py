@@ -84,8 +84,9 @@ class Basis:
     #: whether :meth:`chunk` may split a batch (False for user callables, which see whole batches)
     chunkable: bool = True
 
-    def chunk(self, batch: torch.Size, sl: slice) -> Basis:
-        """This basis for datasets ``sl`` of the flattened ``batch`` (slices per-dataset state)."""
+    def chunk(self, batch: torch.Size, sl: slice | Tensor) -> Basis:
+        """This basis for datasets ``sl`` (a slice or an index tensor) of the flattened ``batch``
+        (selects per-dataset state)."""
         return self
 
     def column_names(self) -> list[str]:
@@ -215,7 +216,7 @@ class Polynomial(Basis):
     def with_degree(self, degree: int) -> Polynomial:
         return Polynomial(self.name, degree, self.domain)  # type: ignore[arg-type]
 
-    def chunk(self, batch: torch.Size, sl: slice) -> Polynomial:
+    def chunk(self, batch: torch.Size, sl: slice | Tensor) -> Polynomial:
         if (
             self.domain is None
             or not isinstance(self.domain[0], Tensor)
@@ -403,7 +404,7 @@ class WithIntercept(Basis):
     def with_degree(self, degree: int) -> WithIntercept:
         return WithIntercept(self.inner.with_degree(degree))
 
-    def chunk(self, batch: torch.Size, sl: slice) -> WithIntercept:
+    def chunk(self, batch: torch.Size, sl: slice | Tensor) -> WithIntercept:
         inner = self.inner.chunk(batch, sl)
         return self if inner is self.inner else WithIntercept(inner)
 

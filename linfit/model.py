@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._fastpoly import FastPoly, fast_poly
 from ._inputs import (
     as_float,
     check_finite,
@@ -265,47 +266,59 @@ def fit(
         W = None if w is None else w.reshape(nb, n)
         L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
         starts = list(range(0, max(nb, 1), max(step, 1)))
-        resid = torch.empty(nb, n, t, dtype=xt.dtype, device=xt.device)
         sols: list[Solution | None] = [None] * len(starts)
+        fast = None if full is not None else fast_poly(b, solver, L, torch.Size(batch), xf, Y, W)
+        resid = fast.resid if fast is not None else xt.new_empty(nb, n, t)
+
+        def general(idx: slice | Tensor, out: Tensor | None = None) -> tuple[Solution, Tensor]:
+            """The design of datasets ``idx`` (into ``out`` where given) and their solution."""
+            if full is not None:
+                X = full[idx]
+            else:
+                X = b.chunk(torch.Size(batch), idx).columns(xf[idx], out)
+            # a polynomial column's size grows with its degree: the last one overflows first
+            probe = X[..., -1] if isinstance(b, Polynomial) else X
+            if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
+                raise InputError(
+                    f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
+                    f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
+                    "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
+                )
+            sol = solve(
+                X,
+                Y[idx],
+                ridge=None if L is None else L[idx],
+                weights=None if W is None else W[idx],
+                unpenalised=b.constant_index if intercept else None,
+                solver=solver,
+                rcond=rcond,
+                hankel=b.hankel,
+            )
+            return sol, X
 
         def run(todo: list[int]) -> None:
             """Solve the chunks ``todo`` (indices into ``starts``), reusing one design buffer."""
+            if fast is not None:
+                ws = fast.workspace(min(step, nb))
+                for i in todo:
+                    fast.solve_chunk(slice(starts[i], starts[i] + step), ws)
+                return
             buf = (
                 xt.new_empty(step, p, n) if len(starts) > 1 and isinstance(b, Polynomial) else None
             )
             for i in todo:
-                s = starts[i]
-                sl = slice(s, s + step)
-                if full is not None:
-                    X = full[sl]
-                else:
-                    out = None if buf is None else buf[: min(step, nb - s)]
-                    X = b.chunk(torch.Size(batch), sl).columns(xf[sl], out)
-                # a polynomial column's size grows with its degree: the last one overflows first
-                probe = X[..., -1] if isinstance(b, Polynomial) else X
-                if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
-                    raise InputError(
-                        f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
-                        f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
-                        "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
-                    )
-                sol = solve(
-                    X,
-                    Y[sl],
-                    ridge=None if L is None else L[sl],
-                    weights=None if W is None else W[sl],
-                    unpenalised=b.constant_index if intercept else None,
-                    solver=solver,
-                    rcond=rcond,
-                    hankel=b.hankel,
-                )
-                sols[i] = sol
-                torch.sub(Y[sl], bmm(X, sol.coef), out=resid[sl])
+                sl = slice(starts[i], starts[i] + step)
+                out = None if buf is None else buf[: min(step, nb - starts[i])]
+                sols[i], X = general(sl, out)
+                torch.sub(Y[sl], bmm(X, sols[i].coef), out=resid[sl])
 
         with use_threads(nthreads):
             run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
-        done = [s for s in sols if s is not None]
-        sol = done[0] if len(done) == 1 else Solution.concat(done)
+        if fast is not None:
+            sol = _finish_fast(fast, general, Y)
+        else:
+            done = [s for s in sols if s is not None]
+            sol = done[0] if len(done) == 1 else Solution.concat(done)
         if solver == "normal":
             warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
         if solver != "auto" and bool(sol.fallback.any()):
@@ -346,6 +359,38 @@ def fit(
             _solution=sol,
             _batch=torch.Size(batch),
         )
+
+
+def _finish_fast(
+    fast: FastPoly,
+    general: Callable[[Tensor], tuple[Solution, Tensor]],
+    Y: Tensor,
+) -> Solution:
+    """The fast path's solution (its residuals are ``fast.resid``); datasets it did not
+    certify are re-solved by ``general``."""
+    ok = fast.certified()
+    coef, resid = fast.coef(), fast.resid
+    nb, p = coef.shape[:2]
+    rank = torch.full((nb,), p, dtype=torch.int64, device=coef.device)
+    fallback = torch.zeros(nb, dtype=torch.bool, device=coef.device)
+    rest: tuple[Tensor, Solution] | None = None
+    if not bool(ok.all()):
+        idx = (~ok).nonzero().squeeze(-1)
+        s, X = general(idx)
+        coef[idx], resid[idx] = s.coef, Y[idx] - bmm(X, s.coef)
+        rank[idx], fallback[idx] = s.rank, s.fallback
+        rest = (idx, s)
+
+    def singular_values() -> Tensor:
+        sv = coef.new_empty(nb, p)
+        if rest is not None:
+            sv[rest[0]] = rest[1].singular_values()
+        good = fast.factored()  # every certified dataset, and most re-solved ones
+        if bool(good.any()):
+            sv[good] = fast.singular_values(good)
+        return sv
+
+    return Solution(coef, rank, "cholesky", fallback, None, "gram", sv_fn=singular_values)
 
 
 class LinearModel:

@@ -29,6 +29,7 @@ unpenalised intercept is handled by the caller (:func:`solve` centres).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -79,6 +80,8 @@ class Solution:
     #: ``(mask (B,), R (k, p, p))``: datasets re-solved by QR, whose singular values come from R
     #: (the Gram matrix cannot resolve singular values below ``sqrt(eps) s_max``)
     resolved: tuple[Tensor, Tensor] | None = field(default=None, repr=False)
+    #: computes the singular values on first use, where the solver kept its own factors
+    sv_fn: Callable[[], Tensor] | None = field(default=None, repr=False)
 
     @staticmethod
     def concat(parts: list[Solution]) -> Solution:
@@ -99,7 +102,9 @@ class Solution:
     def singular_values(self) -> Tensor:
         """Singular values of the solved (weighted, centred) design, descending: (B, k)."""
         if self._sv is None:
-            if self.factor is None:
+            if self.sv_fn is not None:
+                self._sv = self.sv_fn()
+            elif self.factor is None:
                 self._sv = torch.cat([s.singular_values() for s in self._parts])
             elif self.factor_kind == "s":
                 self._sv = self.factor
@@ -124,17 +129,21 @@ class Solution:
         return s[..., 0] / s[..., -1]
 
 
-def bmm(a: Tensor, b: Tensor) -> Tensor:
-    """Batched ``a @ b``. On CPU numpy's stacked matmul is used: for the tiny matrices here
-    (16 x 100) it is 2-10x faster than ``torch.bmm`` (measured: per-matrix call overhead)."""
+def bmm(a: Tensor, b: Tensor, out: Tensor | None = None) -> Tensor:
+    """Batched ``a @ b`` (into ``out`` if given). On CPU numpy's stacked matmul is used: for the
+    tiny matrices here (16 x 100) it is 2-10x faster than ``torch.bmm`` (measured: per-matrix
+    call overhead)."""
     if (
         a.device.type == "cpu"
         and b.device.type == "cpu"
         and not (a.requires_grad or b.requires_grad)
     ):
         with np.errstate(all="ignore"):  # overflow shows as inf/NaN; linfit.fit reports it
+            if out is not None:
+                np.matmul(a.numpy(), b.numpy(), out=out.numpy())
+                return out
             return torch.from_numpy(np.matmul(a.numpy(), b.numpy()))
-    return a @ b
+    return torch.matmul(a, b, out=out)
 
 
 def gram(x: Tensor, hankel: bool = False) -> Tensor:

@@ -30,6 +30,24 @@ def test_batched_fit_cpu_equals_cuda(solver):
     assert torch.equal(gpu.rank.cpu(), cpu.rank)
 
 
+def test_poly_fast_path_on_cuda_equals_cpu():
+    """The fast path's torch code (moments, Gram, buffers) on CUDA: weights, two targets, and a
+    dataset with repeated x that it hands over to the general solver."""
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand(40, 60, generator=g, dtype=torch.float64)
+    x[3] = torch.floor(4 * x[3]) / 4  # 4 distinct values: rank deficient at degree 9
+    y = torch.stack([torch.sin(6 * x), x**2], -1)
+    w = torch.rand(40, 60, generator=g, dtype=torch.float64) + 0.1
+    with pytest.warns(linfit.RankDeficientWarning):
+        cpu = linfit.fit(x, y, "poly", 9, weights=w)
+    with pytest.warns(linfit.RankDeficientWarning):
+        gpu = linfit.fit(x.cuda(), y.cuda(), "poly", 9, weights=w.cuda())
+    assert torch.equal(gpu.rank.cpu(), cpu.rank) and int(cpu.rank[3]) == 4
+    assert rel(y.cuda() - gpu.residuals, y - cpu.residuals) < 1e-10
+    full = cpu.rank == 10  # a singular design's cond is rounding noise
+    assert rel(gpu.cond.cpu()[full], cpu.cond[full]) < 1e-8
+
+
 def test_rank_deficient_on_cuda_is_minimum_norm():
     x = torch.linspace(0, 1, 4, dtype=torch.float64).repeat_interleave(3)
     y = torch.randn(12, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
