@@ -212,8 +212,9 @@ def fit(
     to 1. ``ridge``: lambda >= 0 (float, or per-dataset/per-target tensor). ``weights``: per-point
     weights >= 0. ``intercept``: an unpenalised constant column, added unless the basis has one;
     with ``intercept=False`` no column is added and every column is penalised. ``solver``:
-    ``auto`` (default: refined Cholesky, QR where it cannot certify), ``qr``, ``svd``,
-    ``cholesky``, ``normal`` (see :mod:`linfit.solvers`). Inputs are cast to ``dtype``
+    ``auto`` (default: refined Cholesky, in the Chebyshev frame for ``poly``/``chebyshev``; QR
+    where it cannot certify), ``qr``, ``svd``, ``cholesky``, ``normal`` (see
+    :mod:`linfit.solvers` and docs/linfit.md). Inputs are cast to ``dtype``
     (float64; integer/bool data are converted by the same rule). ``threads``: CPU threads for
     this call, each solving whole chunks of datasets (default: one for a batch of many small
     problems, torch's setting for one large one); see docs/linfit.md.
@@ -312,11 +313,12 @@ def fit(
                 sols[i], X = general(sl, out)
                 torch.sub(Y[sl], bmm(X, sols[i].coef), out=resid[sl])
 
+        workers = nthreads if xt.device.type == "cpu" else 1
         with use_threads(nthreads):
-            run_chunks(run, len(starts), nthreads if xt.device.type == "cpu" else 1)
-        if fast is not None:
-            sol = _finish_fast(fast, general, Y)
-        else:
+            run_chunks(run, len(starts), workers)
+            if fast is not None:
+                sol = _finish_fast(fast, general, Y, max(step, 1), workers)
+        if fast is None:
             done = [s for s in sols if s is not None]
             sol = done[0] if len(done) == 1 else Solution.concat(done)
         if solver == "normal":
@@ -363,28 +365,39 @@ def fit(
 
 def _finish_fast(
     fast: FastPoly,
-    general: Callable[[Tensor], tuple[Solution, Tensor]],
+    general: Callable[[Tensor, Tensor | None], tuple[Solution, Tensor]],
     Y: Tensor,
+    step: int,
+    workers: int,
 ) -> Solution:
     """The fast path's solution (its residuals are ``fast.resid``); datasets it did not
-    certify are re-solved by ``general``."""
+    certify are re-solved by ``general`` in chunks of ``step``, as the fit would have."""
     ok = fast.certified()
     coef, resid = fast.coef(), fast.resid
-    nb, p = coef.shape[:2]
+    nb, p, n = coef.shape[0], coef.shape[1], resid.shape[1]
     rank = torch.full((nb,), p, dtype=torch.int64, device=coef.device)
     fallback = torch.zeros(nb, dtype=torch.bool, device=coef.device)
-    rest: tuple[Tensor, Solution] | None = None
-    if not bool(ok.all()):
-        idx = (~ok).nonzero().squeeze(-1)
-        s, X = general(idx)
-        coef[idx], resid[idx] = s.coef, Y[idx] - bmm(X, s.coef)
-        rank[idx], fallback[idx] = s.rank, s.fallback
-        rest = (idx, s)
+    idx = (~ok).nonzero().squeeze(-1)
+    parts = list(idx.split(step)) if idx.numel() else []
+    sols: list[Solution | None] = [None] * len(parts)
+
+    def run(todo: list[int]) -> None:
+        buf = resid.new_empty(step, p, n) if len(parts) > 1 else None
+        for i in todo:
+            sel = parts[i]
+            sols[i], X = general(sel, None if buf is None else buf[: len(sel)])
+            coef[sel], resid[sel] = sols[i].coef, Y[sel] - bmm(X, sols[i].coef)
+
+    run_chunks(run, len(parts), workers)
+    rest = None
+    if parts:
+        rest = sols[0] if len(sols) == 1 else Solution.concat(sols)  # type: ignore[arg-type]
+        rank[idx], fallback[idx] = rest.rank, rest.fallback
 
     def singular_values() -> Tensor:
         sv = coef.new_empty(nb, p)
         if rest is not None:
-            sv[rest[0]] = rest[1].singular_values()
+            sv[idx] = rest.singular_values()
         good = fast.factored()  # every certified dataset, and most re-solved ones
         if bool(good.any()):
             sv[good] = fast.singular_values(good)

@@ -18,6 +18,8 @@ result is never silently wrong (``torch.linalg.lstsq`` on CUDA assumes full rank
   ``Solution.fallback`` marks them (:func:`linfit.fit` warns with :class:`SolverFallbackWarning`).
 - ``auto`` (the default of :func:`linfit.fit`): ``cholesky``, whose re-solves are expected
   rather than warned about (``Solution.fallback`` still marks them); ``svd`` when ``n < p``.
+  (:func:`linfit.fit` first solves ``poly``/``chebyshev`` fits in the Chebyshev frame, see
+  :mod:`linfit._fastpoly`, and hands what that cannot certify to this module.)
   The fastest path that is certified: every coefficient it returns passed the refinement test
   or came from QR/SVD.
 - ``normal``: ``solve(X^T X + lambda I, X^T y)``; :func:`linfit.fit` warns, always.
