@@ -148,7 +148,8 @@ def fast_poly(
 
 @dataclass
 class _Workspace:
-    """One worker's buffers: the design ``(p, B, n)`` (row 0 all ones), ``2 t`` and the Gram."""
+    """One worker's buffers: the design ``(p, B, n)`` (row 0 all ones), ``2 t``, row sums,
+    moment scratch, the Gram matrices, their Cholesky factors (column-major) and infos."""
 
     design: Tensor
     t2: Tensor
@@ -217,8 +218,7 @@ class FastPoly:
         xt = out.transpose(0, 1)  # (k, p, n): X^T of each dataset
         w = None if self.w is None else self.w[sl].unsqueeze(-1)
         # m_0 .. m_(p-1): without weights, row sums (contiguous: cheaper than products with ones)
-        sums = torch.sum(out, -1, out=ws.sums[:, :k]).mT if w is None else None
-        a = bmm(xt, w).squeeze(-1) if sums is None else sums
+        a = torch.sum(out, -1, out=ws.sums[:, :k]).mT if w is None else bmm(xt, w).squeeze(-1)
         last = out[p - 1].unsqueeze(-1)
         c = bmm(xt, last if w is None else w * last).squeeze(-1)
         m = _moments(a, c, self.moments[sl])
