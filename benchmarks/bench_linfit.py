@@ -18,8 +18,11 @@
    (quadratic form) vs direct residual evaluation (vectorised torch, chunked) (goal: >= 100x,
    relative error <= 1e-12).
 
-Every timing is repeated (``--repeat``) and printed as median [min-max] wall seconds; ratios are
-of medians, with the range of ratios over the repeats (min anchor / max linfit .. max / min).
+Every timing is repeated (``--repeat``) and printed as median [min-max] wall seconds. In the fit
+benchmark the candidates take turns (one round runs each once), so each round's anchor and linfit
+see the same state of a shared machine, whose speed drifts by ~40% over minutes here; its ratios
+are the median of the rounds' ratios, with their range. Elsewhere ratios are of medians, with the
+range min anchor / max linfit .. max / min.
 The anchors run single-threaded numpy (as polyfit does); the load average is printed before and
 after, since the machine may be shared.
 """
@@ -58,10 +61,35 @@ class Timing:
     def __str__(self) -> str:
         return f"{self.med:7.3f} s [{min(self.walls):.3f}-{max(self.walls):.3f}]"
 
+    paired: bool = False  # measured in turns with the other candidates (see :func:`rounds`)
+
     def ratio(self, other: Timing) -> str:
-        """``other`` (the anchor) over self: median, and the range over the repeats."""
+        """``other`` (the anchor) over self: median and range of the rounds' ratios when both
+        were measured in turns, else of medians with the extreme range over the repeats."""
+        if self.paired and other.paired:
+            each = [a / b for a, b in zip(other.walls, self.walls, strict=True)]
+            return f"{statistics.median(each):5.1f}x [{min(each):.1f}-{max(each):.1f}]"
         lo, hi = min(other.walls) / max(self.walls), max(other.walls) / min(self.walls)
         return f"{other.med / self.med:5.1f}x [{lo:.1f}-{hi:.1f}]"
+
+
+def rounds(fns: dict[str, object], repeat: int) -> dict[str, tuple[Timing, object]]:
+    """Each of ``fns`` once per round, ``repeat`` rounds: paired timings and last outputs."""
+    walls: dict[str, list[float]] = {k: [] for k in fns}
+    cpus: dict[str, list[float]] = {k: [] for k in fns}
+    outs: dict[str, object] = {}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            outs[name] = fn()
+            walls[name].append(time.perf_counter() - t0)
+            cpus[name].append(time.process_time() - c0)
+    result = {}
+    for name in fns:
+        t = Timing(walls[name], cpus[name])
+        t.paired = True
+        result[name] = (t, outs[name])
+    return result
 
 
 def timed(fn, repeat: int) -> tuple[Timing, object]:
@@ -116,16 +144,27 @@ def bench_fit(n_sets: int, repeat: int) -> None:
         X, _ = linfit.design(x, "poly", degree)  # the same mapped power design linfit solves
         return (X @ torch.linalg.lstsq(X, y.unsqueeze(-1)).solution).squeeze(-1)
 
+    def lstsq_one_thread():
+        with linfit.threads(1):
+            return lstsq()
+
     linfit.fit(x[:16], y[:16], "poly", degree)  # warm-up
-    t_a, coef_np = timed(polyfit_coef, repeat)
-    t_b, _ = timed(polyfit_polyval, repeat)
-    t_def, f_def = timed(lambda: linfit.fit(x, y, "poly", degree), repeat)
-    t_one, f_one = timed(lambda: linfit.fit(x, y, "poly", degree, threads=1), repeat)
-    t_qr, f_qr = timed(lambda: linfit.fit(x, y, "poly", degree, solver="qr"), repeat)
     lstsq()
-    t_ls, fitted_ls = timed(lstsq, repeat)
-    with linfit.threads(1):
-        t_ls1, _ = timed(lstsq, repeat)
+    got = rounds(
+        {
+            "A": polyfit_coef,
+            "default": lambda: linfit.fit(x, y, "poly", degree),
+            "B": polyfit_polyval,
+            "one": lambda: linfit.fit(x, y, "poly", degree, threads=1),
+            "qr": lambda: linfit.fit(x, y, "poly", degree, solver="qr"),
+            "lstsq": lstsq,
+            "lstsq1": lstsq_one_thread,
+        },
+        repeat,
+    )
+    (t_a, coef_np), (t_b, _) = got["A"], got["B"]
+    (t_def, f_def), (t_one, f_one), (t_qr, f_qr) = got["default"], got["one"], got["qr"]
+    (t_ls, fitted_ls), (t_ls1, _) = got["lstsq"], got["lstsq1"]
 
     ref = legendre_reference(xn, yn, degree)
 
