@@ -149,7 +149,7 @@ def fast_poly(
 @dataclass
 class _Workspace:
     """One worker's buffers: the design ``(p, B, n)`` (row 0 all ones), ``2 t``, row sums,
-    moment scratch, the Gram matrices, their Cholesky factors (column-major) and infos."""
+    moment scratch, the Gram matrices and their Cholesky factors (column-major)."""
 
     design: Tensor
     t2: Tensor
@@ -157,7 +157,6 @@ class _Workspace:
     scratch: Tensor
     gram: Tensor
     chol: Tensor
-    info: Tensor
 
 
 class FastPoly:
@@ -193,7 +192,6 @@ class FastPoly:
         p = self.p
         gram = design.new_empty(step, p, p)
         chol = design.new_empty(step, p, p).mT  # column-major, LAPACK's layout: no copies
-        info = torch.empty(step, dtype=torch.int32, device=design.device)
         return _Workspace(
             design,
             torch.empty_like(design[0]),
@@ -201,7 +199,6 @@ class FastPoly:
             design.new_empty(step, 2 * p - 1),
             gram,
             chol,
-            info,
         )
 
     def solve_chunk(self, sl: slice, ws: _Workspace) -> None:
@@ -211,10 +208,11 @@ class FastPoly:
         k = x.shape[0]
         out = ws.design[:, :k]
         if p > 1:
-            torch.mul(x, self.alpha[sl], out=out[1]).add_(self.beta[sl])  # t, as Polynomial.map
-            t2 = torch.mul(out[1], 2, out=ws.t2[:k])
+            col = out.unbind(0)  # one call for every column view (indexing costs ~1 us each)
+            torch.mul(x, self.alpha[sl], out=col[1]).add_(self.beta[sl])  # t, as Polynomial.map
+            t2 = torch.mul(col[1], 2, out=ws.t2[:k])
             for j in range(1, p - 1):  # T_(j+1) = 2 t T_j - T_(j-1)
-                torch.mul(out[j], t2, out=out[j + 1]).sub_(out[j - 1])
+                torch.mul(col[j], t2, out=col[j + 1]).sub_(col[j - 1])
         xt = out.transpose(0, 1)  # (k, p, n): X^T of each dataset
         w = None if self.w is None else self.w[sl].unsqueeze(-1)
         # m_0 .. m_(p-1): without weights, row sums (contiguous: cheaper than products with ones)
@@ -223,8 +221,7 @@ class FastPoly:
         c = bmm(xt, last if w is None else w * last).squeeze(-1)
         m = _moments(a, c, self.moments[sl])
         g = _gram(m, ws.scratch[:k], ws.gram[:k])
-        chol, info = torch.linalg.cholesky_ex(g, out=(ws.chol[:k], ws.info[:k]))
-        self.info[sl] = info
+        chol, _ = torch.linalg.cholesky_ex(g, out=(ws.chol[:k], self.info[sl]))
         self.diag[sl] = chol.diagonal(dim1=-2, dim2=-1)
         coef = torch.cholesky_solve(bmm(xt, y if w is None else w * y), chol, out=self.cheb[sl])
         r = bmm(xt.mT, coef, out=self.resid[sl])
