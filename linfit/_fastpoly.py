@@ -162,7 +162,7 @@ class _Workspace:
 class FastPoly:
     """Solves chunks of ``x (N, n)``, ``y (N, n, t)`` into whole-batch outputs.
 
-    :meth:`solve_chunk` per chunk (from any worker, each with its own :meth:`workspace`), then
+    :meth:`solve_chunks` from each worker (or :meth:`solve_chunk` with a :meth:`workspace`), then
     :meth:`certified`: the mask of datasets whose coefficients :meth:`coef` and residuals
     (``resid``) are final; the caller re-solves the others.
     """
@@ -200,6 +200,13 @@ class FastPoly:
             gram,
             chol,
         )
+
+    def solve_chunks(self, chunks: list[slice], step: int) -> None:
+        """:meth:`solve_chunk` for each of ``chunks`` (at most ``step`` datasets each), in one
+        workspace: what one worker runs."""
+        ws = self.workspace(step)
+        for sl in chunks:
+            self.solve_chunk(sl, ws)
 
     def solve_chunk(self, sl: slice, ws: _Workspace) -> None:
         """Design, Gram, Cholesky, solve, residuals and one correction for datasets ``sl``."""

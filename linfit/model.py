@@ -266,61 +266,72 @@ def fit(
         Y = ymat.expand(*batch, n, t).reshape(nb, n, t)
         W = None if w is None else w.reshape(nb, n)
         L = lam.reshape(nb, t) if bool((lam > 0).any()) else None  # decided once, not per chunk
-        starts = list(range(0, max(nb, 1), max(step, 1)))
-        sols: list[Solution | None] = [None] * len(starts)
+        chunks = [slice(s, s + step) for s in range(0, max(nb, 1), max(step, 1))]
         fast = None if full is not None else fast_poly(b, solver, L, torch.Size(batch), xf, Y, W)
         resid = fast.resid if fast is not None else xt.new_empty(nb, n, t)
-
-        def general(idx: slice | Tensor, out: Tensor | None = None) -> tuple[Solution, Tensor]:
-            """The design of datasets ``idx`` (into ``out`` where given) and their solution."""
-            if full is not None:
-                X = full[idx]
-            else:
-                X = b.chunk(torch.Size(batch), idx).columns(xf[idx], out)
-            # a polynomial column's size grows with its degree: the last one overflows first
-            probe = X[..., -1] if isinstance(b, Polynomial) else X
-            if not bool(torch.isfinite(probe.sum())) and not bool(torch.isfinite(probe).all()):
-                raise InputError(
-                    f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
-                    f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower the "
-                    "degree, or use basis='poly'/'chebyshev'/'legendre', which map x to [-1, 1]."
-                )
-            sol = solve(
-                X,
-                Y[idx],
-                ridge=None if L is None else L[idx],
-                weights=None if W is None else W[idx],
-                unpenalised=b.constant_index if intercept else None,
-                solver=solver,
-                rcond=rcond,
-                hankel=b.hankel,
-            )
-            return sol, X
-
-        def run(todo: list[int]) -> None:
-            """Solve the chunks ``todo`` (indices into ``starts``), reusing one design buffer."""
-            if fast is not None:
-                ws = fast.workspace(min(step, nb))
-                for i in todo:
-                    fast.solve_chunk(slice(starts[i], starts[i] + step), ws)
-                return
-            buf = (
-                xt.new_empty(step, p, n) if len(starts) > 1 and isinstance(b, Polynomial) else None
-            )
-            for i in todo:
-                sl = slice(starts[i], starts[i] + step)
-                out = None if buf is None else buf[: min(step, nb - starts[i])]
-                sols[i], X = general(sl, out)
-                torch.sub(Y[sl], bmm(X, sols[i].coef), out=resid[sl])
-
         workers = nthreads if xt.device.type == "cpu" else 1
+
+        def solve_parts(parts: list[slice] | list[Tensor]) -> list[Solution]:
+            """The general solver on datasets ``parts`` (slices, or index tensors of at most
+            ``step`` datasets), one design buffer per worker; residuals into ``resid``."""
+            sols: list[Solution | None] = [None] * len(parts)
+
+            def run(todo: list[int]) -> None:
+                buf = (
+                    xt.new_empty(step, p, n)
+                    if len(parts) > 1 and isinstance(b, Polynomial)
+                    else None
+                )
+                for i in todo:
+                    sel = parts[i]
+                    ys = Y[sel]
+                    if full is not None:
+                        X = full[sel]
+                    else:
+                        out = None if buf is None else buf[: ys.shape[0]]
+                        X = b.chunk(torch.Size(batch), sel).columns(xf[sel], out)
+                    # a polynomial column's size grows with its degree: the last one overflows
+                    probe = X[..., -1] if isinstance(b, Polynomial) else X
+                    if not bool(torch.isfinite(probe.sum())) and not bool(
+                        torch.isfinite(probe).all()
+                    ):
+                        raise InputError(
+                            f"the {b.name!r} design matrix of x overflowed to inf/NaN (x spans "
+                            f"[{float(xt.min()):.3g}, {float(xt.max()):.3g}]); rescale x, lower "
+                            "the degree, or use basis='poly'/'chebyshev'/'legendre', which map x "
+                            "to [-1, 1]."
+                        )
+                    sols[i] = solve(
+                        X,
+                        ys,
+                        ridge=None if L is None else L[sel],
+                        weights=None if W is None else W[sel],
+                        unpenalised=b.constant_index if intercept else None,
+                        solver=solver,
+                        rcond=rcond,
+                        hankel=b.hankel,
+                    )
+                    fitted = bmm(X, sols[i].coef)
+                    if isinstance(sel, slice):
+                        torch.sub(ys, fitted, out=resid[sel])
+                    else:
+                        resid[sel] = ys - fitted
+
+            run_chunks(run, len(parts), workers)
+            return [s for s in sols if s is not None]
+
         with use_threads(nthreads):
-            run_chunks(run, len(starts), workers)
-            if fast is not None:
-                sol = _finish_fast(fast, general, Y, max(step, 1), workers)
-        if fast is None:
-            done = [s for s in sols if s is not None]
-            sol = done[0] if len(done) == 1 else Solution.concat(done)
+            if fast is None:
+                sols = solve_parts(chunks)
+                sol = sols[0] if len(sols) == 1 else Solution.concat(sols)
+            else:
+                size = min(step, nb)
+                run_chunks(
+                    lambda todo: fast.solve_chunks([chunks[i] for i in todo], size),
+                    len(chunks),
+                    workers,
+                )
+                sol = _finish_fast(fast, solve_parts, max(step, 1))
         if solver == "normal":
             warnings.warn(NORMAL_WARNING, NormalEquationsWarning, stacklevel=2)
         if solver != "auto" and bool(sol.fallback.any()):
@@ -364,35 +375,21 @@ def fit(
 
 
 def _finish_fast(
-    fast: FastPoly,
-    general: Callable[[Tensor, Tensor | None], tuple[Solution, Tensor]],
-    Y: Tensor,
-    step: int,
-    workers: int,
+    fast: FastPoly, solve_parts: Callable[[list[Tensor]], list[Solution]], step: int
 ) -> Solution:
     """The fast path's solution (its residuals are ``fast.resid``); datasets it did not
-    certify are re-solved by ``general`` in chunks of ``step``, as the fit would have."""
+    certify are re-solved by ``solve_parts`` in chunks of ``step``, as the fit would have."""
     ok = fast.certified()
-    coef, resid = fast.coef(), fast.resid
-    nb, p, n = coef.shape[0], coef.shape[1], resid.shape[1]
+    coef = fast.coef()
+    nb, p = coef.shape[:2]
     rank = torch.full((nb,), p, dtype=torch.int64, device=coef.device)
     fallback = torch.zeros(nb, dtype=torch.bool, device=coef.device)
     idx = (~ok).nonzero().squeeze(-1)
-    parts = list(idx.split(step)) if idx.numel() else []
-    sols: list[Solution | None] = [None] * len(parts)
-
-    def run(todo: list[int]) -> None:
-        buf = resid.new_empty(step, p, n) if len(parts) > 1 else None
-        for i in todo:
-            sel = parts[i]
-            sols[i], X = general(sel, None if buf is None else buf[: len(sel)])
-            coef[sel], resid[sel] = sols[i].coef, Y[sel] - bmm(X, sols[i].coef)
-
-    run_chunks(run, len(parts), workers)
     rest = None
-    if parts:
-        rest = sols[0] if len(sols) == 1 else Solution.concat(sols)  # type: ignore[arg-type]
-        rank[idx], fallback[idx] = rest.rank, rest.fallback
+    if idx.numel():
+        sols = solve_parts(list(idx.split(step)))
+        rest = sols[0] if len(sols) == 1 else Solution.concat(sols)
+        coef[idx], rank[idx], fallback[idx] = rest.coef, rest.rank, rest.fallback
 
     def singular_values() -> Tensor:
         sv = coef.new_empty(nb, p)
