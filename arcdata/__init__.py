@@ -17,8 +17,9 @@ matplotlib only when they draw.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pipespec.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .augment import (
@@ -148,15 +149,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import on first use (PEP 562): ``import arcdata`` stays cheap for the CLI."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'arcdata' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, __all__)

@@ -8,7 +8,7 @@ reproducible from a generator, CPU or CUDA; CIFAR sources and CIFAR-10-C style d
 
 from __future__ import annotations
 
-from typing import Any
+from pipespec.lazy import lazy_exports
 
 from .api import corrupt, names
 from .errors import CifarError, CifarMissingError, CorruptError, CorruptParamError
@@ -84,10 +84,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """The CIFAR datasets load on first use (they pull in pickle readers and numpy I/O)."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# the CIFAR datasets load on first use (they pull in pickle readers and numpy I/O)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

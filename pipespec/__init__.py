@@ -6,18 +6,19 @@
 
 The names below are imported on first use (PEP 562): domain packages import the leaf modules
 (:mod:`pipespec.params`, :mod:`pipespec.step`, :mod:`pipespec.fsutil`, :mod:`pipespec.cli_run`)
-without loading the DSL's machinery (jsonschema, yaml).
+without loading the DSL's machinery (jsonschema, yaml); :mod:`pipespec.lazy` serves every
+package's first-use imports.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 # Eager, and light (stdlib only): the object shares its submodule's name, and a lazy export would
 # be shadowed by the submodule once anything imports ``pipespec.registry``.
+from .lazy import lazy_exports
 from .registry import registry
 
 _EXPORTS = {
@@ -61,14 +62,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .step import Step
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pipespec' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
